@@ -1,0 +1,33 @@
+# grucast: `make demo` and `make test` work from a fresh clone.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.grucast-installed
+
+.PHONY: setup demo test test-slow bench clean
+
+setup: $(STAMP)
+
+# torch is installed on its own first: see requirements/torch.txt for why.
+$(STAMP): pyproject.toml requirements/torch.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/torch.txt
+	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m grucast.nn.kernels --build
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m grucast demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_gru.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info

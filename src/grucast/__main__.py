@@ -1,0 +1,5 @@
+"""`python -m grucast` runs the command line."""
+
+from grucast.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,310 @@
+r"""A multi-layer GRU written from its gate equations, a drop-in for ``torch.nn.GRU``."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import torch
+from torch import Tensor, nn
+from torch.nn.utils.rnn import PackedSequence
+
+from grucast.nn.functional import UPDATE_CONVENTIONS, UpdateConvention
+from grucast.nn.recurrence import gru_sequence
+
+ENGINES: tuple[str, ...] = ("auto", "fused", "autograd")
+
+
+def check_gru_options(
+    owner: str,
+    input_size: int,
+    hidden_size: int,
+    bias: bool,
+    reset_after: bool,
+    update_convention: str,
+) -> None:
+    """Constructor checks shared by :class:`GRU` and :class:`GRUCell`."""
+    for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+            raise TypeError(f"{owner}: {name} must be an int, got {type(value).__name__} {value!r}")
+        if value <= 0:
+            raise ValueError(f"{owner}: {name} must be a positive integer, got {value}")
+    for name, flag in (("bias", bias), ("reset_after", reset_after)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{owner}: {name} must be True or False, got {flag!r}")
+    if update_convention not in UPDATE_CONVENTIONS:
+        raise ValueError(
+            f"{owner}: update_convention must be 'cho' (h = z*h_prev + (1-z)*n) or 'chung' "
+            f"(h = (1-z)*h_prev + z*n), got {update_convention!r}"
+        )
+
+
+class GRU(nn.Module):
+    r"""Multi-layer gated recurrent unit (GRU), written from its equations.
+
+    For each element of the input sequence, each layer computes
+
+    .. math::
+        \begin{array}{ll}
+            r_t = \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr}) \\
+            z_t = \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz}) \\
+            n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn})) \\
+            h_t = z_t \odot h_{t-1} + (1 - z_t) \odot n_t
+        \end{array}
+
+    where :math:`h_t` is the hidden state at time :math:`t`, :math:`x_t` the input
+    at time :math:`t` (for layers above the first, the previous layer's
+    :math:`h_t`, after dropout in training), :math:`h_{t-1}` the state at
+    :math:`t-1` or the initial state at :math:`t = 0`, :math:`r_t`, :math:`z_t`,
+    :math:`n_t` the reset gate, update gate and candidate state, :math:`\sigma`
+    the logistic sigmoid and :math:`\odot` the elementwise product.
+
+    These are the equations of ``torch.nn.GRU``, and with the defaults this module
+    is a drop-in for it: the same arguments, parameter names and shapes, gate order,
+    inputs, outputs and initialisation, so a ``state_dict`` loads both ways. Two
+    options go beyond it (see :mod:`grucast.nn.functional` for the equations):
+
+    * ``reset_after=False`` applies the reset gate before the recurrent matmul,
+      :math:`n_t = \tanh(W_{in} x_t + b_{in} + W_{hn}(r_t \odot h_{t-1}) + b_{hn})`,
+      as in Cho et al. (2014) and Keras ``reset_after=False``. A different model.
+    * ``update_convention="chung"`` writes the update as
+      :math:`h_t = (1 - z_t) \odot h_{t-1} + z_t \odot n_t` (Chung et al. 2014). The
+      same model family with the sign of the update gate's parameters flipped.
+
+    Speed: the input projection :math:`W_i x_t + b_i` of all steps is one matmul
+    before the time loop; on the CPU in float32/float64 the loop itself runs in a
+    fused C++ kernel with hand-written backpropagation through time
+    (:mod:`grucast.nn.recurrence`). Elsewhere (CUDA, other dtypes) a PyTorch loop
+    computes the same numbers.
+
+    Args:
+        input_size: :math:`H_{in}`, the number of features of :math:`x_t`.
+        hidden_size: :math:`H`, the number of features of :math:`h_t`.
+        num_layers: stacked layers. Default: 1.
+        bias: use the biases :math:`b_{i\cdot}` and :math:`b_{h\cdot}`. Default: ``True``.
+        batch_first: inputs and outputs are ``(N, L, ·)`` instead of ``(L, N, ·)``
+            (the hidden state keeps ``(D * num_layers, N, H)``). Default: ``False``.
+        dropout: probability of dropout on the outputs of every layer but the last,
+            in training. Default: 0.
+        bidirectional: add a layer that reads the sequence backwards; outputs of the
+            two directions are concatenated. Default: ``False``.
+        device, dtype: where and how to create the parameters.
+        reset_after: reset gate after (``True``, PyTorch) or before (``False``,
+            Cho et al. 2014) the recurrent matmul. Default: ``True``.
+        update_convention: ``"cho"`` (default, PyTorch) or ``"chung"``.
+        engine: ``"auto"`` (default: the fused kernel where it can run), ``"fused"``
+            or ``"autograd"``.
+
+    Inputs: input, h_0
+        * **input**: ``(L, H_in)`` unbatched, ``(L, N, H_in)``, or ``(N, L, H_in)``
+          with ``batch_first=True``.
+        * **h_0**: ``(D * num_layers, H)`` unbatched or ``(D * num_layers, N, H)``;
+          zeros if not given.
+
+    Outputs: output, h_n
+        * **output**: ``(L, D * H)``, ``(L, N, D * H)`` or ``(N, L, D * H)``: the last
+          layer's :math:`h_t` for every :math:`t` (both directions concatenated).
+        * **h_n**: ``(D * num_layers, H)`` or ``(D * num_layers, N, H)``: every
+          layer's and direction's final state.
+
+        where :math:`N` is the batch size, :math:`L` the sequence length and
+        :math:`D` 2 if bidirectional else 1.
+
+    Attributes:
+        weight_ih_l[k]: :math:`(W_{ir} | W_{iz} | W_{in})` of layer k, shape
+            ``(3H, H_in)`` for k = 0, else ``(3H, D * H)``.
+        weight_hh_l[k]: :math:`(W_{hr} | W_{hz} | W_{hn})`, shape ``(3H, H)``.
+        bias_ih_l[k], bias_hh_l[k]: shape ``(3H,)``.
+        ``*_reverse``: the same for the backward direction.
+
+    All parameters start from :math:`\mathcal{U}(-\sqrt{k}, \sqrt{k})`,
+    :math:`k = 1 / H`, as in PyTorch.
+
+    Note:
+        ``PackedSequence`` inputs are not supported: pad the batch and use the
+        output at each sequence's own last step.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        *,
+        reset_after: bool = True,
+        update_convention: UpdateConvention = "cho",
+        engine: str = "auto",
+    ) -> None:
+        super().__init__()
+        check_gru_options("GRU", input_size, hidden_size, bias, reset_after, update_convention)
+        if not isinstance(num_layers, numbers.Integral) or isinstance(num_layers, bool):
+            raise TypeError(f"GRU: num_layers must be an int, got {type(num_layers).__name__}")
+        if num_layers < 1:
+            raise ValueError(f"GRU: num_layers must be at least 1, got {num_layers}")
+        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Number):
+            raise TypeError(f"GRU: dropout must be a float in [0, 1], got {dropout!r}")
+        if not 0.0 <= float(dropout) <= 1.0:
+            raise ValueError(f"GRU: dropout must be in [0, 1], got {dropout}")
+        if engine not in ENGINES:
+            raise ValueError(f"GRU: engine must be one of {ENGINES}, got {engine!r}")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(
+                f"GRU: dropout={dropout} has no effect with num_layers=1: it applies between "
+                "stacked layers. Use num_layers >= 2 or dropout=0.",
+                UserWarning,
+                stacklevel=2,
+            )
+        self.input_size = int(input_size)
+        self.hidden_size = int(hidden_size)
+        self.num_layers = int(num_layers)
+        self.bias = bias
+        self.batch_first = bool(batch_first)
+        self.dropout = float(dropout)
+        self.bidirectional = bool(bidirectional)
+        self.reset_after = reset_after
+        self.update_convention: UpdateConvention = update_convention
+        self.engine = engine
+
+        factory = {"device": device, "dtype": dtype}
+        directions = 2 if bidirectional else 1
+        gates = 3 * hidden_size
+        self._param_names: list[tuple[str, ...]] = []
+        for layer in range(num_layers):
+            layer_in = input_size if layer == 0 else hidden_size * directions
+            for direction in range(directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+                names = [f"weight_ih{suffix}", f"weight_hh{suffix}"]
+                self.register_parameter(names[0], nn.Parameter(torch.empty(gates, layer_in, **factory)))
+                self.register_parameter(names[1], nn.Parameter(torch.empty(gates, hidden_size, **factory)))
+                if bias:
+                    names += [f"bias_ih{suffix}", f"bias_hh{suffix}"]
+                    self.register_parameter(names[2], nn.Parameter(torch.empty(gates, **factory)))
+                    self.register_parameter(names[3], nn.Parameter(torch.empty(gates, **factory)))
+                self._param_names.append(tuple(names))
+        self.reset_parameters()
+
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    def reset_parameters(self) -> None:
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for weight in self.parameters():
+            nn.init.uniform_(weight, -bound, bound)
+
+    def flatten_parameters(self) -> None:
+        """No-op, kept so code written for ``torch.nn.GRU`` runs unchanged."""
+
+    def _layer_params(self, layer: int, direction: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        names = self._param_names[layer * self.num_directions + direction]
+        params = [getattr(self, n) for n in names]
+        if not self.bias:
+            params += [None, None]
+        return params[0], params[1], params[2], params[3]
+
+    def _check_input(self, input: Tensor, hx: Tensor | None) -> bool:
+        if isinstance(input, PackedSequence):
+            raise TypeError(
+                "GRU: PackedSequence input is not supported; pass a padded tensor and take "
+                "each sequence's output at its own last step"
+            )
+        if not isinstance(input, Tensor):
+            raise TypeError(f"GRU: input must be a Tensor, got {type(input).__name__}")
+        if input.dim() not in (2, 3):
+            raise ValueError(
+                f"GRU: expected input to be 2-D (unbatched) or 3-D (batched), got {input.dim()}-D "
+                f"with shape {tuple(input.shape)}"
+            )
+        if input.shape[-1] != self.input_size:
+            raise ValueError(
+                f"GRU: input has {input.shape[-1]} features in its last dimension but the layer "
+                f"was built with input_size={self.input_size}"
+            )
+        batched = input.dim() == 3
+        time_dim = 1 if (batched and self.batch_first) else 0
+        if input.shape[time_dim] == 0:
+            raise ValueError("GRU: the input sequence is empty (length 0); give at least one step")
+        if hx is not None:
+            expected_dim = 3 if batched else 2
+            if hx.dim() != expected_dim:
+                raise ValueError(
+                    f"GRU: for {input.dim()}-D input, hx should be {expected_dim}-D, got {hx.dim()}-D"
+                )
+            batch = input.shape[0 if self.batch_first else 1] if batched else None
+            expected = (self.num_layers * self.num_directions,) + ((batch,) if batched else ()) + (
+                self.hidden_size,
+            )
+            if tuple(hx.shape) != expected:
+                raise ValueError(f"GRU: expected hx of shape {expected}, got {tuple(hx.shape)}")
+            if hx.dtype != input.dtype or hx.device != input.device:
+                raise ValueError(
+                    f"GRU: hx ({hx.dtype}, {hx.device}) must match input ({input.dtype}, {input.device})"
+                )
+        return batched
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        batched = self._check_input(input, hx)
+        if not batched:
+            input = input.unsqueeze(1)  # (L, F) -> (L, 1, F)
+            hx = hx.unsqueeze(1) if hx is not None else None
+        elif self.batch_first:
+            input = input.transpose(0, 1)  # (N, L, F) -> (L, N, F)
+        steps, batch = input.shape[:2]
+        if hx is None:
+            hx = input.new_zeros(self.num_layers * self.num_directions, batch, self.hidden_size)
+
+        layer_input = input
+        finals: list[Tensor] = []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(self.num_directions):
+                w_ih, w_hh, b_ih, b_hh = self._layer_params(layer, direction)
+                x_proj = nn.functional.linear(layer_input, w_ih, b_ih)  # (L, N, 3H), hoisted
+                if direction == 1:
+                    x_proj = x_proj.flip(0)
+                out, h_last = gru_sequence(
+                    x_proj,
+                    hx[layer * self.num_directions + direction],
+                    w_hh,
+                    b_hh,
+                    reset_after=self.reset_after,
+                    update_convention=self.update_convention,
+                    engine=self.engine,
+                )
+                outputs.append(out.flip(0) if direction == 1 else out)
+                finals.append(h_last)
+            layer_input = outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=-1)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                layer_input = nn.functional.dropout(layer_input, p=self.dropout, training=True)
+
+        output, h_n = layer_input, torch.stack(finals)
+        if not batched:
+            return output.squeeze(1), h_n.squeeze(1)
+        if self.batch_first:
+            output = output.transpose(0, 1)
+        return output, h_n
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        defaults = {
+            "num_layers": 1,
+            "bias": True,
+            "batch_first": False,
+            "dropout": 0.0,
+            "bidirectional": False,
+            "reset_after": True,
+            "update_convention": "cho",
+            "engine": "auto",
+        }
+        for name, default in defaults.items():
+            value = getattr(self, name)
+            if value != default:
+                text += f", {name}={value!r}"
+        return text

@@ -1,0 +1,128 @@
+"""The time loop of one GRU layer in one direction, with two interchangeable engines.
+
+``fused``: the C++ kernel of :mod:`grucast.nn.kernels` (CPU, float32/float64). The
+forward pass runs the whole loop in C++ with the gate math fused into one pass per
+step and keeps a small cache; the backward pass is hand-written backpropagation
+through time whose weight gradients are two large matmuls after the loop instead of
+one small matmul per step.
+
+``autograd``: a Python loop over :func:`grucast.nn.functional.gru_step`, recorded
+by autograd. It runs on any device and dtype (CUDA, bfloat16 under autocast) and
+supports higher-order gradients.
+
+Both take the input projection :math:`W_i x_t + b_i` for all steps at once: it is
+hoisted out of the loop as one ``(T*B, F) @ (F, 3H)`` matmul by the caller.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.autograd.function import once_differentiable
+
+from grucast.nn.functional import UpdateConvention, gru_step, keep_sign
+from grucast.nn.kernels import load_kernel
+
+
+class _FusedGRUSequence(torch.autograd.Function):
+    """Autograd wrapper of the C++ kernel: inputs ``x_proj, h0, weight_hh, bias_hh``."""
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any,
+        x_proj: Tensor,
+        h0: Tensor,
+        weight_hh: Tensor,
+        bias_hh: Tensor,
+        reset_after: bool,
+        sign: float,
+    ) -> tuple[Tensor, Tensor]:
+        kernel = load_kernel()
+        out, cache = kernel.forward(x_proj, h0, weight_hh, bias_hh, reset_after, sign, True)
+        ctx.save_for_backward(h0, weight_hh, out, cache)
+        ctx.reset_after, ctx.sign = reset_after, sign
+        return out, out[-1].clone()
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, grad_out: Tensor | None, grad_last: Tensor | None):  # type: ignore[override]
+        h0, weight_hh, out, cache = ctx.saved_tensors
+        if grad_out is None:
+            grad_out = torch.zeros_like(out)
+        if grad_last is None:
+            grad_last = torch.zeros_like(h0)
+        d_x, d_h0, d_w, d_b = load_kernel().backward(
+            grad_out, grad_last, h0, weight_hh, out, cache, ctx.reset_after, ctx.sign
+        )
+        return d_x, d_h0, d_w, d_b, None, None
+
+
+def fused_available(x_proj: Tensor) -> bool:
+    """Whether the fused kernel can run on this tensor (CPU, float32/64, kernel built)."""
+    return (
+        x_proj.device.type == "cpu"
+        and x_proj.dtype in (torch.float32, torch.float64)
+        and load_kernel() is not None
+    )
+
+
+def gru_sequence(
+    x_proj: Tensor,
+    h0: Tensor,
+    weight_hh: Tensor,
+    bias_hh: Tensor | None,
+    *,
+    reset_after: bool = True,
+    update_convention: UpdateConvention = "cho",
+    engine: str = "auto",
+) -> tuple[Tensor, Tensor]:
+    """Run the GRU recurrence over all steps.
+
+    Args:
+        x_proj: input projection :math:`W_i x_t + b_i`, shape ``(T, B, 3H)``.
+        h0: initial state, shape ``(B, H)``.
+        weight_hh: :math:`W_h`, shape ``(3H, H)``.
+        bias_hh: :math:`b_h`, shape ``(3H,)``, or ``None`` for no recurrent bias.
+        reset_after: reset gate after (PyTorch) or before (Cho et al. 2014) the matmul.
+        update_convention: ``"cho"`` or ``"chung"``.
+        engine: ``"fused"``, ``"autograd"`` or ``"auto"`` (fused where it can run).
+
+    Returns:
+        ``(out, h_last)``: all states ``(T, B, H)`` and the last one ``(B, H)``.
+    """
+    if engine == "auto":
+        engine = "fused" if fused_available(x_proj) else "autograd"
+    if engine == "fused":
+        if not fused_available(x_proj):
+            raise RuntimeError(
+                f"gru_sequence: engine='fused' needs the C++ kernel on a CPU float32/float64 "
+                f"tensor, got {x_proj.dtype} on {x_proj.device} (kernel built: "
+                f"{load_kernel() is not None}); use engine='auto' or 'autograd'"
+            )
+        if bias_hh is None:
+            bias_hh = x_proj.new_zeros(weight_hh.shape[0])
+        args = (
+            x_proj.contiguous(),
+            h0.contiguous(),
+            weight_hh.contiguous(),
+            bias_hh.contiguous(),
+        )
+        sign = keep_sign(update_convention)
+        if torch.is_grad_enabled() and any(a.requires_grad for a in args):
+            return _FusedGRUSequence.apply(*args, reset_after, sign)
+        out, _ = load_kernel().forward(*args, reset_after, sign, False)
+        return out, out[-1]
+    if engine != "autograd":
+        raise ValueError(f"gru_sequence: engine must be 'auto', 'fused' or 'autograd', got {engine!r}")
+    states = []
+    h = h0
+    # unbind once: indexing x_proj[t] per step would add a full-size scatter per step
+    # to the backward pass.
+    for x_t in x_proj.unbind(0):
+        h = gru_step(
+            x_t, h, weight_hh, bias_hh, reset_after=reset_after, update_convention=update_convention
+        )
+        states.append(h)
+    return torch.stack(states), h

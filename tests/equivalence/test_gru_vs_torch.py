@@ -1,0 +1,148 @@
+"""grucast.nn.GRU / GRUCell against torch.nn.GRU / GRUCell: values and gradients."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import torch
+
+from grucast.nn import GRU, GRUCell
+
+F64 = {"rtol": 1e-12, "atol": 1e-12}
+ENGINES = ["fused", "autograd"]
+
+
+def loss_and_grads(module, x, hx, weights):
+    out, h_n = module(x, hx) if hx is not None else module(x)
+    loss = (out * weights[0]).sum() + (h_n * weights[1]).sum()
+    inputs = [x] + ([hx] if hx is not None else []) + list(module.parameters())
+    return out, h_n, torch.autograd.grad(loss, inputs)
+
+
+def twin(engine, dtype=torch.float64, **kwargs):
+    ref = torch.nn.GRU(dtype=dtype, **kwargs)
+    ours = GRU(dtype=dtype, engine=engine, **kwargs)
+    ours.load_state_dict(ref.state_dict())
+    return ref, ours
+
+
+CASES = list(itertools.product([1, 2, 3], [False, True], [False, True], [False, True], [False, True]))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("num_layers,bidirectional,batch_first,with_hx,bias", CASES)
+def test_matches_torch_float64(engine, num_layers, bidirectional, batch_first, with_hx, bias):
+    ref, ours = twin(
+        engine,
+        input_size=3,
+        hidden_size=5,
+        num_layers=num_layers,
+        bias=bias,
+        batch_first=batch_first,
+        bidirectional=bidirectional,
+    )
+    steps, batch, directions = 7, 4, 2 if bidirectional else 1
+    shape = (batch, steps, 3) if batch_first else (steps, batch, 3)
+    x = torch.randn(shape, dtype=torch.float64, requires_grad=True)
+    hx = None
+    if with_hx:
+        hx = torch.randn(num_layers * directions, batch, 5, dtype=torch.float64, requires_grad=True)
+    out_ref, h_ref, _ = loss_and_grads(ref, x, hx, (0, 0))
+    weights = (torch.randn_like(out_ref), torch.randn_like(h_ref))
+    out_ref, h_ref, grads_ref = loss_and_grads(ref, x, hx, weights)
+    out, h_n, grads = loss_and_grads(ours, x, hx, weights)
+    torch.testing.assert_close(out, out_ref, **F64)
+    torch.testing.assert_close(h_n, h_ref, **F64)
+    assert len(grads) == len(grads_ref)
+    for got, want in zip(grads, grads_ref):
+        torch.testing.assert_close(got, want, **F64)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_matches_torch_float32(engine):
+    ref, ours = twin(engine, torch.float32, input_size=5, hidden_size=64, num_layers=2)
+    x = torch.randn(30, 16, 5, requires_grad=True)
+    weights = (torch.randn(30, 16, 64), torch.randn(2, 16, 64))
+    out_ref, h_ref, grads_ref = loss_and_grads(ref, x, None, weights)
+    out, h_n, grads = loss_and_grads(ours, x, None, weights)
+    torch.testing.assert_close(out, out_ref, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(h_n, h_ref, rtol=1e-5, atol=1e-5)
+    for got, want in zip(grads, grads_ref):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_unbatched_input(engine):
+    ref, ours = twin(engine, input_size=3, hidden_size=4, num_layers=2, bidirectional=True)
+    x = torch.randn(6, 3, dtype=torch.float64)
+    hx = torch.randn(4, 4, dtype=torch.float64)
+    out_ref, h_ref = ref(x, hx)
+    out, h_n = ours(x, hx)
+    assert out.shape == (6, 8) and h_n.shape == (4, 4)
+    torch.testing.assert_close(out, out_ref, **F64)
+    torch.testing.assert_close(h_n, h_ref, **F64)
+
+
+def test_rows_split_across_threads_match_torch():
+    # A batch large enough that the fused kernel splits rows over threads.
+    ref, ours = twin("fused", input_size=2, hidden_size=4)
+    x = torch.randn(3, 5000, 2, dtype=torch.float64, requires_grad=True)
+    weights = (torch.randn(3, 5000, 4, dtype=torch.float64), torch.randn(1, 5000, 4, dtype=torch.float64))
+    _, _, grads_ref = loss_and_grads(ref, x, None, weights)
+    out, _, grads = loss_and_grads(ours, x, None, weights)
+    torch.testing.assert_close(out, ref(x)[0], **F64)
+    for got, want in zip(grads, grads_ref):
+        torch.testing.assert_close(got, want, **F64)
+
+
+def test_state_dict_moves_both_ways():
+    ours = GRU(3, 6, num_layers=2, bidirectional=True)
+    ref = torch.nn.GRU(3, 6, num_layers=2, bidirectional=True)
+    assert list(ours.state_dict()) == list(ref.state_dict())
+    assert {k: v.shape for k, v in ours.state_dict().items()} == {
+        k: v.shape for k, v in ref.state_dict().items()
+    }
+    ref.load_state_dict(ours.state_dict())
+    x = torch.randn(5, 2, 3)
+    torch.testing.assert_close(ours(x)[0], ref(x)[0], rtol=1e-6, atol=1e-6)
+    ours2 = GRU(3, 6, num_layers=2, bidirectional=True)
+    ours2.load_state_dict(ref.state_dict())
+    torch.testing.assert_close(ours2(x)[0], ref(x)[0], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_dropout_between_layers_consumes_rng_like_torch(engine):
+    ref, ours = twin(engine, input_size=3, hidden_size=8, num_layers=3, dropout=0.5)
+    x = torch.randn(4, 2, 3, dtype=torch.float64)
+    torch.manual_seed(7)
+    out_ref = ref(x)[0]
+    torch.manual_seed(7)
+    out = ours(x)[0]
+    torch.testing.assert_close(out, out_ref, **F64)
+    ours.eval()
+    ref.eval()
+    torch.testing.assert_close(ours(x)[0], ref(x)[0], **F64)
+
+
+def test_initialisation_range_matches_torch():
+    ours = GRU(4, 25, num_layers=2)
+    for name, param in ours.named_parameters():
+        assert param.abs().max() <= 1 / 5, name
+        assert param.abs().max() > 0.15, name  # uniform over the whole range, not a narrow one
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_cell_matches_torch_cell(bias):
+    ref = torch.nn.GRUCell(3, 5, bias=bias, dtype=torch.float64)
+    ours = GRUCell(3, 5, bias=bias, dtype=torch.float64)
+    ours.load_state_dict(ref.state_dict())
+    x = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
+    h = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(4, 5, dtype=torch.float64)
+    want = torch.autograd.grad((ref(x, h) * w).sum(), [x, h, *ref.parameters()])
+    got = torch.autograd.grad((ours(x, h) * w).sum(), [x, h, *ours.parameters()])
+    torch.testing.assert_close(ours(x, h), ref(x, h), **F64)
+    for g, r in zip(got, want):
+        torch.testing.assert_close(g, r, **F64)
+    torch.testing.assert_close(ours(x[0]), ref(x[0]), **F64)  # unbatched, no state
