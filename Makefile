@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml requirements/torch.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/torch.txt
 	$(PY) -m pip install --quiet -e ".[dev]"
-	$(PY) -m grucast.nn.kernels --build
+	$(PY) -c 'from grucast.nn.kernels import build; raise SystemExit(build())'
 	touch $(STAMP)
 
 demo: $(STAMP)

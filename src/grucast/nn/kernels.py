@@ -2,7 +2,7 @@
 
 The kernel is compiled on first use with the machine's C++ compiler and cached by
 PyTorch (``TORCH_EXTENSIONS_DIR``, by default ``~/.cache/torch_extensions``);
-``make setup`` builds it ahead of time with ``python -m grucast.nn.kernels --build``.
+``make setup`` builds it ahead of time with :func:`build`.
 It is compiled for the host processor, so the cache key includes a digest of the
 processor's feature flags: a home directory shared by different machines never
 loads code built for another instruction set.
@@ -14,7 +14,6 @@ the same numbers, only slower. ``GRUCAST_DISABLE_KERNEL=1`` forces that fallback
 
 from __future__ import annotations
 
-import argparse
 import functools
 import hashlib
 import os
@@ -78,18 +77,8 @@ def load_kernel(verbose: bool = False) -> ModuleType | None:
         return None
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--build", action="store_true", help="compile the kernel now")
-    parser.add_argument("--verbose", action="store_true", help="show the compiler's output")
-    args = parser.parse_args(argv)
-    if not args.build:
-        parser.print_help()
-        return 0
-    module = load_kernel(verbose=args.verbose)
+def build(verbose: bool = False) -> int:
+    """Compile the kernel now (``make setup`` calls this); prints the outcome, returns 0."""
+    module = load_kernel(verbose=verbose)
     print("grucast: fused GRU kernel " + ("ready" if module else "unavailable (pure PyTorch path)"))
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
