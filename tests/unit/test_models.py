@@ -1,0 +1,68 @@
+"""The model family: one contract, checked over the whole registry."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from grucast.models import MODELS, CNNGRUForecaster, GRUForecaster, build_model
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_contract_shapes_and_gradients(name):
+    model = build_model(name, input_size=4, horizon=6, num_targets=2, hidden_size=8, num_layers=2)
+    x = torch.randn(5, 12, 4, requires_grad=True)
+    y = model(x)
+    assert y.shape == (5, 6, 2)
+    y.square().mean().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+    assert all(p.grad is not None for p in model.parameters())
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_rows_are_independent(name):
+    # A batch row's forecast depends on that row alone (no leakage across windows).
+    model = build_model(name, input_size=3, horizon=2, hidden_size=8).eval()
+    x = torch.randn(4, 10, 3)
+    y = model(x)
+    x2 = x.clone()
+    x2[1:] = torch.randn(3, 10, 3)
+    torch.testing.assert_close(model(x2)[0], y[0])
+
+
+@pytest.mark.parametrize("name", ["gru", "bigru", "cnn-gru"])
+def test_grucast_and_torch_backends_agree(name):
+    ours = build_model(name, input_size=3, horizon=4, hidden_size=8, backend="grucast").double()
+    ref = build_model(name, input_size=3, horizon=4, hidden_size=8, backend="torch").double()
+    ref.load_state_dict(ours.state_dict())
+    x = torch.randn(6, 15, 3, dtype=torch.float64)
+    torch.testing.assert_close(ours(x), ref(x), rtol=1e-12, atol=1e-12)
+
+
+def test_cnn_front_end_is_causal():
+    model = CNNGRUForecaster(input_size=2, horizon=1, kernel_size=4, conv_channels=5)
+    x = torch.randn(1, 10, 2)
+    before = model.encoder_input(x)
+    x[:, 6:] = torch.randn(1, 4, 2)
+    after = model.encoder_input(x)
+    torch.testing.assert_close(after[:, :6], before[:, :6])
+    assert (after[:, 6:] - before[:, 6:]).abs().max() > 0
+
+
+def test_bidirectional_summary_uses_both_final_states():
+    model = build_model("bigru", input_size=1, horizon=1, hidden_size=4, num_layers=1)
+    assert model.head.in_features == 8
+
+
+def test_errors_name_the_model_and_value():
+    with pytest.raises(ValueError, match=r"unknown model 'transformer'; choose one of: gru, bigru, lstm"):
+        build_model("transformer", input_size=1, horizon=1)
+    with pytest.raises(ValueError, match=r"GRUForecaster: horizon must be a positive int, got 0"):
+        GRUForecaster(input_size=1, horizon=0)
+    with pytest.raises(ValueError, match=r"GRUForecaster: dropout must be a number in \[0, 1\), got 1.0"):
+        GRUForecaster(input_size=1, horizon=1, dropout=1.0)
+    with pytest.raises(ValueError, match=r"torch.nn.GRU only has reset_after=True"):
+        GRUForecaster(input_size=1, horizon=1, backend="torch", reset_after=False)
+    model = GRUForecaster(input_size=3, horizon=1)
+    with pytest.raises(ValueError, match=r"GRUForecaster: expected input \(batch, lookback, 3\), got \(2, 5, 4\)"):
+        model(torch.randn(2, 5, 4))
