@@ -1,0 +1,52 @@
+"""Data: from a user's file to leak-free training windows.
+
+Read and validate (:func:`read_series`, :func:`from_dataframe`) into a
+:class:`SeriesSet`; then :func:`prepare_windows` splits each series in time, adds
+calendar features, fits a :class:`SeriesScaler` on training rows only, and returns
+lazy :class:`WindowDataset` s for train, validation and test. Importing this
+package does not import matplotlib or Lightning.
+"""
+
+from grucast.data.errors import DataError, DataWarning, NotFittedError
+from grucast.data.features import CALENDAR_FEATURES, calendar_features, calendar_names, default_calendar
+from grucast.data.frame import Series, SeriesSet
+from grucast.data.frequency import Frequency, infer_frequency
+from grucast.data.pipeline import WindowedData, prepare_windows
+from grucast.data.readers import from_dataframe, read_series, read_table
+from grucast.data.scaling import SCALER_KINDS, SeriesScaler
+from grucast.data.splits import SeriesSplit, SplitPlan, plan_splits
+from grucast.data.validation import MISSING_POLICIES
+from grucast.data.window_norm import WINDOW_NORMS, denormalize, suggest_window_norm, window_statistics
+from grucast.data.windows import Segment, WindowBatchSampler, WindowDataset
+
+__all__ = [
+    "CALENDAR_FEATURES",
+    "MISSING_POLICIES",
+    "SCALER_KINDS",
+    "WINDOW_NORMS",
+    "DataError",
+    "DataWarning",
+    "Frequency",
+    "NotFittedError",
+    "Segment",
+    "Series",
+    "SeriesScaler",
+    "SeriesSet",
+    "SeriesSplit",
+    "SplitPlan",
+    "WindowBatchSampler",
+    "WindowDataset",
+    "WindowedData",
+    "calendar_features",
+    "calendar_names",
+    "default_calendar",
+    "denormalize",
+    "from_dataframe",
+    "infer_frequency",
+    "plan_splits",
+    "prepare_windows",
+    "read_series",
+    "read_table",
+    "suggest_window_norm",
+    "window_statistics",
+]

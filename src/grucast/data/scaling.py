@@ -1,0 +1,178 @@
+r"""Per-series scalers, fitted on each series' training part only.
+
+Every scaler is affine, column by column:
+
+.. math::
+    x' = \frac{x - c}{s}, \qquad x = x' s + c,
+
+where :math:`c` (``center_``) and :math:`s` (``scale_``) are statistics of the
+training rows of one series and one column:
+
+=============  ==========================  ===========================================
+kind           :math:`c`                   :math:`s`
+=============  ==========================  ===========================================
+``standard``   mean                        standard deviation (population, ``ddof=0``)
+``minmax``     minimum                     maximum - minimum (training rows map to [0, 1])
+``robust``     median                      interquartile range :math:`q_{75} - q_{25}`
+``none``       0                           1
+=============  ==========================  ===========================================
+
+A column with no spread in its training rows gets :math:`s = 1` (it is only
+shifted). Fitting on the training part alone is what keeps the test period out of
+training: the seeds fitted on the test data (002) or on everything (004).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import torch
+
+from grucast.data._text import quote_list
+from grucast.data.errors import NotFittedError
+
+ScalerKind = Literal["standard", "minmax", "robust", "none"]
+SCALER_KINDS: tuple[str, ...] = ("standard", "minmax", "robust", "none")
+
+
+class SeriesScaler:
+    """One affine scaler per series and column (see the module docstring).
+
+    Args:
+        kind: ``"standard"`` (default), ``"minmax"``, ``"robust"`` or ``"none"``.
+
+    Attributes:
+        series_: the series names, in the order of the rows of ``center_``.
+        columns_: the column names.
+        center_: ``(S, C)`` float64, :math:`c` per series and column.
+        scale_: ``(S, C)`` float64, :math:`s` per series and column.
+    """
+
+    def __init__(self, kind: ScalerKind = "standard") -> None:
+        if kind not in SCALER_KINDS:
+            raise ValueError(f"SeriesScaler: kind must be one of {quote_list(SCALER_KINDS)}, got {kind!r}")
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"SeriesScaler(kind={self.kind!r})"
+
+    @property
+    def is_fitted(self) -> bool:
+        """True after :meth:`fit`."""
+        return hasattr(self, "center_")
+
+    def fit(self, train: Mapping[str, Sequence[np.ndarray]], columns: Sequence[str]) -> SeriesScaler:
+        """Fit the statistics of each series from its training rows.
+
+        Args:
+            train: ``{series: [column, ...]}``, each column a ``(T_train,)`` array of
+                that series' training rows, in the order of ``columns``.
+            columns: the column names.
+
+        Returns:
+            ``self``, fitted.
+        """
+        names = list(train)
+        center = np.zeros((len(names), len(columns)))
+        scale = np.ones((len(names), len(columns)))
+        for row, name in enumerate(names):
+            values = list(train[name])
+            if len(values) != len(columns):
+                raise ValueError(
+                    f"SeriesScaler.fit: series {name!r} has {len(values)} columns, expected {len(columns)}"
+                )
+            for column, value in enumerate(values):
+                center[row, column], scale[row, column] = self._statistics(np.asarray(value, dtype=np.float64))
+        self.series_ = tuple(names)
+        self.columns_ = tuple(columns)
+        self.center_ = center
+        self.scale_ = scale
+        return self
+
+    def _statistics(self, value: np.ndarray) -> tuple[float, float]:
+        # One column at a time keeps temporaries to one column's size.
+        if self.kind == "none" or value.size == 0:
+            return 0.0, 1.0
+        if self.kind == "standard":
+            center, spread = float(value.mean()), float(value.std())
+        elif self.kind == "minmax":
+            center, spread = float(value.min()), float(value.max() - value.min())
+        else:
+            low, center, high = np.quantile(value, [0.25, 0.5, 0.75])
+            center, spread = float(center), float(high - low)
+        return center, spread if spread > 0 else 1.0
+
+    def index(self, name: str) -> int:
+        """The row of series ``name`` in ``center_`` and ``scale_``."""
+        self._check_fitted()
+        try:
+            return self.series_.index(name)
+        except ValueError:
+            known = quote_list(self.series_)
+            raise KeyError(f"the scaler was not fitted on series {name!r}; it knows {known}") from None
+
+    def transform(self, name: str, column: int, value: np.ndarray) -> np.ndarray:
+        """Scale one column of one series: :math:`(x - c) / s`."""
+        row = self.index(name)
+        return (np.asarray(value, dtype=np.float64) - self.center_[row, column]) / self.scale_[row, column]
+
+    def inverse_transform(self, name: str, column: int, value: np.ndarray) -> np.ndarray:
+        """Undo :meth:`transform` for one column of one series: :math:`x' s + c`."""
+        row = self.index(name)
+        return np.asarray(value, dtype=np.float64) * self.scale_[row, column] + self.center_[row, column]
+
+    def inverse_target(self, value: torch.Tensor, series: torch.Tensor) -> torch.Tensor:
+        """Undo the scaling of target values (column 0) for a batch, without a loop.
+
+        Args:
+            value: ``(B, ...)`` scaled target values, e.g. ``(B, H, 1)`` forecasts.
+            series: ``(B,)`` series index (the ``"series"`` entry of a batch).
+
+        Returns:
+            ``value`` in the original units, as float64.
+        """
+        self._check_fitted()
+        center = torch.as_tensor(self.center_[:, 0], device=value.device)[series]
+        scale = torch.as_tensor(self.scale_[:, 0], device=value.device)[series]
+        shape = (-1,) + (1,) * (value.dim() - 1)
+        return value.double() * scale.reshape(shape) + center.reshape(shape)
+
+    def select(self, names: Sequence[str]) -> SeriesScaler:
+        """A fitted copy holding only the series ``names``, in that order."""
+        rows = [self.index(name) for name in names]
+        chosen = SeriesScaler(self.kind)
+        chosen.series_ = tuple(names)
+        chosen.columns_ = self.columns_
+        chosen.center_ = self.center_[rows].copy()
+        chosen.scale_ = self.scale_[rows].copy()
+        return chosen
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fitted scaler as plain Python (JSON-ready)."""
+        self._check_fitted()
+        return {
+            "kind": self.kind,
+            "columns": list(self.columns_),
+            "series": {
+                name: {"center": self.center_[row].tolist(), "scale": self.scale_[row].tolist()}
+                for row, name in enumerate(self.series_)
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, state: Mapping[str, Any]) -> SeriesScaler:
+        """Rebuild a fitted scaler from :meth:`to_dict`."""
+        scaler = cls(state["kind"])
+        scaler.series_ = tuple(state["series"])
+        scaler.columns_ = tuple(state["columns"])
+        scaler.center_ = np.array([state["series"][name]["center"] for name in scaler.series_], dtype=np.float64)
+        scaler.scale_ = np.array([state["series"][name]["scale"] for name in scaler.series_], dtype=np.float64)
+        scaler.center_ = scaler.center_.reshape(len(scaler.series_), len(scaler.columns_))
+        scaler.scale_ = scaler.scale_.reshape(len(scaler.series_), len(scaler.columns_))
+        return scaler
+
+    def _check_fitted(self) -> None:
+        if not self.is_fitted:
+            raise NotFittedError("this SeriesScaler is not fitted yet; call fit() with the training rows first")

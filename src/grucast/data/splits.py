@@ -1,0 +1,172 @@
+"""Chronological train / validation / test split of each series.
+
+Each series of :math:`T` rows is cut at two points into
+
+* train: rows ``[0, train_end)``,
+* validation: rows ``[train_end, val_end)``,
+* test: rows ``[val_end, T)``.
+
+A window of ``lookback`` input rows followed by ``horizon`` target rows belongs to
+the part that holds all of its targets. Its inputs may reach back into earlier parts
+(the past is known at the forecast origin) but its targets never cross a boundary,
+so no target of a later part is ever seen while training on an earlier one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from grucast.data.errors import DataError
+from grucast.data.frame import SeriesSet
+
+Part = Literal["train", "val", "test"]
+PARTS: tuple[Part, ...] = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class SeriesSplit:
+    """Where one series is cut.
+
+    Attributes:
+        name: the series name.
+        length: its rows :math:`T`.
+        train_end: first row after the training part.
+        val_end: first row after the validation part (first test row).
+    """
+
+    name: str
+    length: int
+    train_end: int
+    val_end: int
+
+    def bounds(self, part: Part) -> tuple[int, int]:
+        """The rows ``[start, end)`` whose targets belong to ``part``."""
+        if part == "train":
+            return 0, self.train_end
+        if part == "val":
+            return self.train_end, self.val_end
+        if part == "test":
+            return self.val_end, self.length
+        raise ValueError(f"part must be 'train', 'val' or 'test', got {part!r}")
+
+    def rows(self, part: Part) -> int:
+        """How many rows ``part`` holds."""
+        start, end = self.bounds(part)
+        return end - start
+
+
+@dataclass(frozen=True)
+class SplitPlan:
+    """The split of every series, with the window shape it was planned for.
+
+    Attributes:
+        lookback: input rows per window.
+        horizon: target rows per window.
+        series: one :class:`SeriesSplit` per series, in the data's order.
+    """
+
+    lookback: int
+    horizon: int
+    series: tuple[SeriesSplit, ...]
+
+    def __iter__(self) -> Iterator[SeriesSplit]:
+        return iter(self.series)
+
+    def __len__(self) -> int:
+        return len(self.series)
+
+    def __getitem__(self, name: str) -> SeriesSplit:
+        for split in self.series:
+            if split.name == name:
+                return split
+        raise KeyError(f"no series {name!r} in the split")
+
+
+def check_window_shape(lookback: int, horizon: int, stride: int = 1) -> None:
+    """Check that ``lookback``, ``horizon`` and ``stride`` are positive integers."""
+    for name, value in (("lookback", lookback), ("horizon", horizon), ("stride", stride)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+        if value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value}")
+
+
+def resolve_size(size: float, length: int, horizon: int, what: str) -> int:
+    """Rows of a split part from a size in steps (``>= 1``) or a fraction (``< 1``).
+
+    A fraction is rounded and raised to at least one horizon; ``0`` means no part.
+
+    Args:
+        size: steps, or a fraction of ``length``.
+        length: rows of the series.
+        horizon: the forecast horizon.
+        what: ``"test_size"`` or ``"val_size"``, for messages.
+
+    Raises:
+        DataError: a negative size, a fractional step count, or fewer steps than
+            one horizon.
+    """
+    if isinstance(size, bool) or not isinstance(size, (int, float)):
+        raise TypeError(f"{what} must be a number of steps or a fraction, got {type(size).__name__} {size!r}")
+    if size < 0:
+        raise DataError(f"{what} must be at least 0, got {size}")
+    if size == 0:
+        return 0
+    if size < 1:
+        return max(horizon, int(round(size * length)))
+    if size != int(size):
+        raise DataError(f"{what} ({size}) must be a whole number of steps, or a fraction below 1")
+    steps = int(size)
+    if steps < horizon:
+        raise DataError(
+            f"{what} ({steps}) is shorter than horizon ({horizon}); the part needs at least one horizon of targets"
+        )
+    return steps
+
+
+def plan_splits(
+    data: SeriesSet,
+    *,
+    lookback: int,
+    horizon: int,
+    test_size: float = 0.1,
+    val_size: float = 0.1,
+) -> SplitPlan:
+    """Cut every series in time into train, validation and test parts.
+
+    Args:
+        data: the series.
+        lookback: input rows per window.
+        horizon: target rows per window.
+        test_size: the last rows of each series kept for testing: steps (``>= 1``)
+            or a fraction (``< 1``; at least one horizon). Default: 10 %.
+        val_size: the rows before the test part kept for validation, the same way.
+            ``0`` for none. Default: 10 %.
+
+    Raises:
+        DataError: a series is too short for the window, or for the window after
+            the test and validation parts are taken off.
+    """
+    check_window_shape(lookback, horizon)
+    splits = []
+    for series in data:
+        length = len(series)
+        if length < lookback + horizon:
+            raise DataError(
+                f"lookback ({lookback}) + horizon ({horizon}) is longer than series {series.name!r} ({length} rows). "
+                "Use a shorter lookback or more data."
+            )
+        test_rows = resolve_size(test_size, length, horizon, "test_size")
+        val_rows = resolve_size(val_size, length, horizon, "val_size")
+        train_rows = length - test_rows - val_rows
+        if train_rows < lookback + horizon:
+            raise DataError(
+                f"series {series.name!r} ({length} rows) keeps {train_rows} rows for training after {test_rows} test "
+                f"and {val_rows} validation rows, fewer than lookback ({lookback}) + horizon ({horizon}) = "
+                f"{lookback + horizon}; use a shorter lookback or horizon, a smaller test_size or val_size, "
+                "or more data"
+            )
+        splits.append(SeriesSplit(series.name, length, train_rows, train_rows + val_rows))
+    return SplitPlan(lookback, horizon, tuple(splits))

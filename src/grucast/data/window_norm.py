@@ -1,0 +1,113 @@
+r"""Window-relative normalisation: each window scaled by its own inputs.
+
+A per-series scaler fitted on the training part cannot follow a trending series
+(a price) once it leaves the training range in the test period; a model then
+sees inputs it never saw in training, and the naive forecast beats it. Window-relative
+normalisation removes the level of each window before the model sees it and puts it
+back on the way out. For a window with target inputs :math:`x_1..x_L` and targets
+:math:`y_1..y_H`,
+
+.. math::
+    \tilde x_t = \frac{x_t - o}{s}, \qquad \tilde y_k = \frac{y_k - o}{s}, \qquad
+    \hat y_k = \hat{\tilde y}_k\, s + o,
+
+with the offset :math:`o` and spread :math:`s` taken from the inputs only:
+
+* ``"last"``: :math:`o = x_L` (the last input value), :math:`s = 1`; the model
+  forecasts changes from the forecast origin.
+* ``"mean_std"``: :math:`o = \bar x`, :math:`s` = the population standard
+  deviation of :math:`x_1..x_L` (1 where it is 0).
+* ``"none"``: :math:`o = 0`, :math:`s = 1`.
+
+Only the target channel (feature 0) is normalised; covariates pass unchanged. It
+works on top of the per-series scaler, in scaled units.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from grucast.data.frame import SeriesSet
+from grucast.data.splits import SplitPlan
+
+WindowNorm = Literal["none", "last", "mean_std"]
+WINDOW_NORMS: tuple[str, ...] = ("none", "last", "mean_std")
+
+_TINY = 1e-8
+
+
+def check_window_norm(mode: str, allow_auto: bool = False) -> None:
+    """Raise unless ``mode`` is a window normalisation (or ``"auto"`` if allowed)."""
+    allowed = WINDOW_NORMS + (("auto",) if allow_auto else ())
+    if mode not in allowed:
+        names = ", ".join(repr(name) for name in allowed)
+        raise ValueError(f"window_norm must be one of {names}, got {mode!r}")
+
+
+def window_statistics(x: Tensor, mode: WindowNorm) -> tuple[Tensor, Tensor]:
+    """Offset :math:`o` and spread :math:`s` of each window's target inputs.
+
+    Args:
+        x: ``(B, L, F)`` inputs, target in feature 0.
+        mode: ``"none"``, ``"last"`` or ``"mean_std"``.
+
+    Returns:
+        ``offset`` and ``scale``, each ``(B, 1, 1)``.
+    """
+    check_window_norm(mode)
+    target = x[:, :, :1]  # (B, L, 1)
+    if mode == "last":
+        return target[:, -1:, :].clone(), torch.ones_like(target[:, -1:, :])
+    if mode == "mean_std":
+        offset = target.mean(dim=1, keepdim=True)
+        spread = target.std(dim=1, unbiased=False, keepdim=True)
+        return offset, torch.where(spread > _TINY, spread, torch.ones_like(spread))
+    zeros = torch.zeros_like(target[:, -1:, :])
+    return zeros, torch.ones_like(zeros)
+
+
+def normalize_window(x: Tensor, offset: Tensor, scale: Tensor) -> Tensor:
+    """Inputs with the target channel as :math:`(x - o) / s`; other features unchanged."""
+    out = x.clone()
+    out[:, :, :1] = (x[:, :, :1] - offset) / scale
+    return out
+
+
+def denormalize(value: Tensor, offset: Tensor, scale: Tensor) -> Tensor:
+    """Undo the normalisation of targets or forecasts: :math:`\\tilde y\\, s + o`.
+
+    Args:
+        value: ``(B, H, 1)`` normalised targets or forecasts.
+        offset, scale: ``(B, 1, 1)`` from :func:`window_statistics`.
+    """
+    return value * scale + offset
+
+
+def suggest_window_norm(data: SeriesSet, plan: SplitPlan, threshold: float = 0.1) -> WindowNorm:
+    """``"last"`` when the training data trends out of its own range, else ``"none"``.
+
+    Only training rows are read, so the choice cannot peek at the test period. A
+    series trends when more than ``threshold`` of the last fifth of its training
+    rows fall outside the range of the first four fifths; the data trends when more
+    than half of its series do.
+
+    Args:
+        data: the series.
+        plan: their split.
+        threshold: the share of rows outside the earlier range that counts as
+            trending.
+    """
+    trending = 0
+    for series in data:
+        train = series.target[: plan[series.name].train_end]
+        cut = len(train) * 4 // 5
+        earlier, later = train[:cut], train[cut:]
+        if len(earlier) == 0 or len(later) == 0:
+            continue
+        outside = (later < earlier.min()) | (later > earlier.max())
+        trending += bool(np.mean(outside) > threshold)
+    return "last" if trending * 2 > len(data) else "none"

@@ -1,0 +1,235 @@
+r"""Lazy sliding windows over one contiguous tensor per split.
+
+The rows of every series in a split sit one after another in a single ``(N, F)``
+float32 tensor. A window is never stored: it is an integer, and its rows come from
+index arithmetic when a batch is asked for. Window :math:`i` lies in segment
+:math:`g` (one series) where :math:`C_g \le i < C_{g+1}` (:math:`C` the running
+window counts) and starts at row
+
+.. math::
+    r_i = o_g + f_g + (i - C_g)\,\mathrm{stride},
+
+with :math:`o_g` the segment's first row in the tensor and :math:`f_g` its first
+window start. Windows are aligned to the segment's end: the last window's targets
+are the segment's last ``horizon`` rows. A batch of :math:`B` windows is one gather
+of ``(B, lookback + horizon)`` rows; memory is the data once plus :math:`O(S)`
+integers for :math:`S` segments, not a ``(windows, lookback, features)`` array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+from grucast.data.splits import check_window_shape
+from grucast.data.window_norm import WindowNorm, check_window_norm, normalize_window, window_statistics
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The rows of one series inside a split's tensor.
+
+    Attributes:
+        series: the series' index in the data.
+        offset: its first row in the tensor.
+        first_row: the row of the series that row ``offset`` holds.
+        length: how many rows it has in the tensor.
+    """
+
+    series: int
+    offset: int
+    first_row: int
+    length: int
+
+
+class WindowDataset(Dataset):
+    """Sliding windows over a split, gathered a whole batch at a time.
+
+    ``dataset[i]`` is one window; ``dataset[index_tensor]`` a batch, built with one
+    gather and no per-window Python. :meth:`loader` feeds whole batches this way.
+
+    Args:
+        values: ``(N, F)`` float32 rows of every segment, features ordered as target,
+            known covariates (``n_known`` of them), past-only covariates.
+        segments: where each series lies in ``values``.
+        lookback: input rows per window, :math:`L`.
+        horizon: target rows per window, :math:`H`.
+        n_known: how many features after the target are known covariates.
+        stride: rows between the starts of consecutive windows. Default: 1.
+        window_norm: ``"none"``, ``"last"`` or ``"mean_std"`` (see
+            :mod:`grucast.data.window_norm`).
+
+    A batch is a dict of tensors:
+        * **x**: ``(B, L, F)`` inputs.
+        * **y**: ``(B, H, 1)`` targets.
+        * **known_future**: ``(B, H, K)`` known covariates over the horizon.
+        * **series**: ``(B,)`` series index.
+        * **start**: ``(B,)`` row of the series where the window's inputs start;
+          its forecast origin is row ``start + L - 1``.
+        * **offset**, **scale**: ``(B, 1, 1)`` window normalisation, undone by
+          ``forecast * scale + offset``.
+    """
+
+    def __init__(
+        self,
+        values: Tensor,
+        segments: Sequence[Segment],
+        *,
+        lookback: int,
+        horizon: int,
+        n_known: int = 0,
+        stride: int = 1,
+        window_norm: WindowNorm = "none",
+    ) -> None:
+        check_window_shape(lookback, horizon, stride)
+        check_window_norm(window_norm)
+        if values.dim() != 2:
+            raise ValueError(f"WindowDataset: values must be (rows, features), got shape {tuple(values.shape)}")
+        if not 0 <= n_known < values.shape[1]:
+            raise ValueError(f"WindowDataset: n_known ({n_known}) must be in [0, {values.shape[1] - 1}]")
+        self.values = values.contiguous()
+        self.lookback = lookback
+        self.horizon = horizon
+        self.n_known = n_known
+        self.stride = stride
+        self.window_norm = window_norm
+        self.segments = tuple(segments)
+        span = lookback + horizon
+        last = np.array([segment.length - span for segment in self.segments], dtype=np.int64)
+        counts = np.where(last >= 0, last // stride + 1, 0)
+        first = last - (counts - 1) * stride
+        self._series = torch.tensor([s.series for s in self.segments], dtype=torch.int64)
+        self._row0 = torch.tensor([s.first_row for s in self.segments], dtype=torch.int64) + torch.from_numpy(first)
+        self._start0 = torch.tensor([s.offset for s in self.segments], dtype=torch.int64) + torch.from_numpy(first)
+        self._cumulative = torch.from_numpy(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+        self._input_steps = torch.arange(lookback)
+        self._target_steps = torch.arange(lookback, span)
+
+    def __len__(self) -> int:
+        return int(self._cumulative[-1])
+
+    @property
+    def n_features(self) -> int:
+        """Features per input row, :math:`F`."""
+        return int(self.values.shape[1])
+
+    def counts(self) -> list[int]:
+        """Windows per segment."""
+        return torch.diff(self._cumulative).tolist()
+
+    def locate(self, index: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """Where windows lie: their first row in ``values``, series, and first row in the series.
+
+        Args:
+            index: ``(B,)`` window numbers in ``[0, len(self))``.
+        """
+        index = torch.as_tensor(index, dtype=torch.int64)
+        if index.numel() and (int(index.min()) < 0 or int(index.max()) >= len(self)):
+            raise IndexError(f"window index out of range for {len(self)} windows")
+        segment = torch.searchsorted(self._cumulative, index, right=True) - 1
+        step = (index - self._cumulative[segment]) * self.stride
+        return self._start0[segment] + step, self._series[segment], self._row0[segment] + step
+
+    def __getitem__(self, index: int | Sequence[int] | Tensor | np.ndarray) -> dict[str, Tensor]:
+        single = isinstance(index, (int, np.integer)) or (isinstance(index, Tensor) and index.dim() == 0)
+        if single:
+            position = int(index)
+            if position < 0:
+                position += len(self)
+            batch = self.batch(torch.tensor([position]))
+            return {key: value[0] for key, value in batch.items()}
+        return self.batch(torch.as_tensor(index, dtype=torch.int64).reshape(-1))
+
+    def batch(self, index: Tensor) -> dict[str, Tensor]:
+        """The windows ``index`` as one batch (see the class docstring)."""
+        start, series, row = self.locate(index)
+        x = self.values[start[:, None] + self._input_steps]  # (B, L, F)
+        future = self.values[start[:, None] + self._target_steps]  # (B, H, F)
+        y = future[:, :, :1]
+        known_future = future[:, :, 1 : 1 + self.n_known]
+        offset, scale = window_statistics(x, self.window_norm)
+        if self.window_norm != "none":
+            x = normalize_window(x, offset, scale)
+            y = (y - offset) / scale
+        return {
+            "x": x,
+            "y": y.contiguous(),
+            "known_future": known_future.contiguous(),
+            "series": series,
+            "start": row,
+            "offset": offset,
+            "scale": scale,
+        }
+
+    def loader(
+        self,
+        batch_size: int,
+        *,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        seed: int | None = None,
+        num_workers: int = 0,
+    ) -> DataLoader:
+        """A DataLoader that yields whole batches gathered by :meth:`batch`.
+
+        Args:
+            batch_size: windows per batch.
+            shuffle: visit windows in a random order each epoch.
+            drop_last: skip a last, smaller batch.
+            seed: seed of the shuffle, for repeatable epochs.
+            num_workers: worker processes (0: in the main process).
+        """
+        sampler = WindowBatchSampler(len(self), batch_size, shuffle=shuffle, drop_last=drop_last, seed=seed)
+        return DataLoader(self, sampler=sampler, batch_size=None, num_workers=num_workers)
+
+
+class WindowBatchSampler(Sampler[Tensor]):
+    """Yields batches of window numbers as index tensors, not lists of ints.
+
+    Args:
+        n_windows: how many windows there are.
+        batch_size: windows per batch.
+        shuffle: a new random order each epoch.
+        drop_last: skip a last, smaller batch.
+        seed: seed of the shuffle.
+    """
+
+    def __init__(
+        self,
+        n_windows: int,
+        batch_size: int,
+        *,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        self.n_windows = n_windows
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self.generator = torch.Generator()
+        if seed is not None:
+            self.generator.manual_seed(seed)
+        else:
+            self.generator.seed()
+
+    def __len__(self) -> int:
+        if self.drop_last:
+            return self.n_windows // self.batch_size
+        return -(-self.n_windows // self.batch_size)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        # int32 halves the one O(windows) array an epoch needs (4 MB per million windows).
+        dtype = torch.int32 if self.n_windows < 2**31 else torch.int64
+        order = torch.randperm(self.n_windows, generator=self.generator, dtype=dtype) if self.shuffle else None
+        for batch in range(len(self)):
+            begin = batch * self.batch_size
+            end = min(begin + self.batch_size, self.n_windows)
+            yield order[begin:end] if order is not None else torch.arange(begin, end)

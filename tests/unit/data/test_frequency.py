@@ -1,0 +1,124 @@
+"""Frequency: inferred per series (hourly, daily, business days with holidays, ...) or given."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from grucast.data import DataError, DataWarning, Frequency, from_dataframe, infer_frequency
+from grucast.data.frequency import MAX_HOLIDAY_RUN, check_grid
+
+
+def stamps(index: pd.DatetimeIndex) -> np.ndarray:
+    return index.to_numpy("datetime64[ns]")
+
+
+@pytest.mark.parametrize(
+    "index,alias,description",
+    [
+        (pd.date_range("2024-01-01", periods=50, freq="h"), "h", "hourly"),
+        (pd.date_range("2024-01-01", periods=50, freq="15min"), "15min", "every 15min"),
+        (pd.date_range("2024-01-01", periods=50, freq="D"), "D", "daily"),
+        (pd.bdate_range("2024-01-01", periods=50), "B", "business days"),
+        (pd.date_range("2024-01-07", periods=20, freq="7D"), "7D", "weekly"),
+        (pd.date_range("2020-01-01", periods=30, freq="MS"), "MS", "monthly (month start)"),
+        (pd.date_range("2020-01-31", periods=30, freq="ME"), "ME", "monthly (month end)"),
+    ],
+)
+def test_infer_frequency(index, alias, description):
+    frequency = infer_frequency(stamps(index), "s")
+    assert frequency == Frequency(alias)
+    assert frequency.description == description
+
+
+def test_infer_frequency_ignores_a_few_gaps():
+    index = pd.date_range("2024-01-01", periods=100, freq="h").delete([5, 6, 40])
+    assert infer_frequency(stamps(index), "s") == Frequency("h")
+
+
+def test_integer_steps():
+    assert infer_frequency(np.array([0, 2, 4, 6, 10]), "s") == Frequency("step", step=2)
+
+
+def test_business_days_with_holidays_are_regular_trading_days():
+    # A year of trading days with market holidays (one day, and a run of 5 weekdays).
+    days = pd.bdate_range("2023-01-02", "2023-12-29")
+    single = pd.to_datetime(["2023-01-16", "2023-05-29", "2023-07-04"])
+    holidays = single.append(pd.bdate_range("2023-10-02", periods=5))
+    trading = days.difference(holidays)
+    frame = pd.DataFrame({"date": trading, "close": 100 + np.cumsum(np.sin(np.arange(len(trading))))})
+    with pytest.warns(DataWarning):
+        data = from_dataframe(frame, time_col="date", target="close")
+    series = data["close"]
+    assert series.frequency == Frequency("B")
+    assert len(series) == len(trading)  # no rows added for holidays
+    np.testing.assert_array_equal(series.target, frame["close"].to_numpy())
+    assert data.notes == (
+        "series 'close': 8 weekday(s) absent (first 2023-01-16) taken as market holidays; steps are trading days",
+    )
+
+
+def test_business_days_given_by_the_user():
+    trading = pd.bdate_range("2024-01-01", periods=30).delete([12])
+    frame = pd.DataFrame({"date": trading.strftime("%Y-%m-%d"), "close": np.arange(29.0)})
+    with pytest.warns(DataWarning, match="taken as market holidays"):
+        data = from_dataframe(frame, time_col="date", target="close", freq="B")
+    assert data["close"].frequency.is_business_days
+
+
+def test_long_market_closure_is_a_gap():
+    grid = pd.bdate_range("2024-01-01", periods=40)
+    closed = MAX_HOLIDAY_RUN + 1
+    trading = grid.delete(range(10, 10 + closed))
+    check = check_grid(stamps(trading), Frequency("B"), "s", np.arange(1, len(trading) + 1))
+    assert len(check.missing) == closed and len(check.holidays) == 0
+    frame = pd.DataFrame({"date": trading, "close": np.arange(len(trading), dtype=float)})
+    with pytest.raises(DataError, match=re.escape("series 'close': 6 time(s) missing from the business days grid, "
+                                                  "first 2024-01-15")):
+        from_dataframe(frame, time_col="date", target="close")
+
+
+def test_daily_series_missing_weekends_is_not_business_days_when_it_has_a_saturday():
+    index = pd.bdate_range("2024-01-01", periods=20).append(pd.DatetimeIndex(["2024-01-27"]))
+    assert infer_frequency(stamps(index), "s") == Frequency("D")
+
+
+def test_user_frequency_overrides_inference():
+    frame = pd.DataFrame({"t": pd.date_range("2024-01-01", periods=6, freq="2h"), "y": np.arange(6.0)})
+    with pytest.raises(DataError, match=re.escape("series 'y': 5 time(s) missing from the hourly grid")):
+        from_dataframe(frame, time_col="t", target="y", freq="h")
+    assert from_dataframe(frame, time_col="t", target="y")["y"].frequency == Frequency("2h")
+
+
+def test_unknown_frequency_alias():
+    message = (
+        "unknown frequency 'hourly'; use a pandas offset alias such as 'h' (hourly), 'D' (daily), 'B' "
+        "(business days), '15min' or 'MS' (month start)"
+    )
+    with pytest.raises(DataError, match=re.escape(message)):
+        Frequency.parse("hourly")
+
+
+def test_frequencies_differ_per_series():
+    frame = pd.DataFrame(
+        {
+            "id": ["fast"] * 4 + ["slow"] * 4,
+            "t": list(pd.date_range("2024-01-01", periods=4, freq="h"))
+            + list(pd.date_range("2024-01-01", periods=4, freq="D")),
+            "y": [1.0, 2.0, 3.0, 4.0, 4.0, 3.0, 2.0, 1.0],
+        }
+    )
+    data = from_dataframe(frame, time_col="t", target="y", series_col="id")
+    assert data["fast"].frequency == Frequency("h") and data["slow"].frequency == Frequency("D")
+
+
+def test_future_times():
+    friday = np.datetime64("2024-01-05")
+    future = Frequency("B").future(friday, 2)
+    np.testing.assert_array_equal(future, np.array(["2024-01-08", "2024-01-09"], dtype="datetime64[ns]"))
+    np.testing.assert_array_equal(Frequency("step", step=5).future(10, 3), [15, 20, 25])
+    hours = Frequency("h").future(np.datetime64("2024-01-01T23:00"), 1)
+    assert hours[0] == np.datetime64("2024-01-02T00:00")

@@ -1,0 +1,166 @@
+"""prepare_windows: leak-free splits, train-only statistics, inversion, forecasting inputs."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from grucast.data import DataError, SeriesScaler, SeriesSet, from_dataframe, prepare_windows
+
+
+def ramp() -> SeriesSet:
+    return SeriesSet.from_arrays({"r": np.arange(100.0)})
+
+
+def all_windows(dataset):
+    return dataset[torch.arange(len(dataset))]
+
+
+def test_windows_by_hand_on_a_ramp():
+    # Targets equal their row numbers: train 0..79, val 80..89, test 90..99.
+    prepared = prepare_windows(
+        ramp(), lookback=4, horizon=2, test_size=10, val_size=10, scaler="none", window_norm="none"
+    )
+    train, val, test = (all_windows(prepared.split(part)) for part in ("train", "val", "test"))
+    assert (len(prepared.train), len(prepared.val), len(prepared.test)) == (75, 9, 9)
+    assert train["x"][0, :, 0].tolist() == [0, 1, 2, 3] and train["y"][0, :, 0].tolist() == [4, 5]
+    assert train["y"][-1, :, 0].tolist() == [78, 79]
+    assert val["x"][0, :, 0].tolist() == [76, 77, 78, 79] and val["y"][0, :, 0].tolist() == [80, 81]
+    assert val["y"][-1, :, 0].tolist() == [88, 89]
+    assert test["x"][0, :, 0].tolist() == [86, 87, 88, 89] and test["y"][0, :, 0].tolist() == [90, 91]
+    assert test["y"][-1, :, 0].tolist() == [98, 99]
+    # No target crosses into a later part; inputs only look back.
+    assert train["x"].max() < 80 and train["y"].max() < 80
+    assert val["y"].min() >= 80 and val["y"].max() < 90 and test["y"].min() >= 90
+    assert test["start"].tolist() == list(range(86, 95))
+
+
+def hourly_set(values: np.ndarray, temp: np.ndarray) -> SeriesSet:
+    times = pd.date_range("2023-01-01", periods=len(values) // 2, freq="h")
+    sites = ["a"] * len(times) + ["b"] * len(times)
+    frame = pd.DataFrame({"site": sites, "time": list(times) * 2, "load": values, "temp": temp})
+    return from_dataframe(frame, time_col="time", target="load", series_col="site", known_covariates="temp")
+
+
+@pytest.mark.parametrize("scaler", ["standard", "minmax", "robust"])
+@pytest.mark.parametrize("window_norm", ["auto", "mean_std"])
+def test_changing_only_the_test_period_changes_nothing_in_training(scaler, window_norm):
+    rng = np.random.default_rng(0)
+    n = 400
+    values = np.r_[np.sin(np.arange(n) / 5) + rng.normal(0, 0.1, n), 50 + np.cos(np.arange(n) / 7)]
+    temp = rng.normal(10, 3, 2 * n)
+    base = hourly_set(values, temp)
+    settings = dict(lookback=24, horizon=6, test_size=0.2, val_size=0.1, scaler=scaler, window_norm=window_norm)
+    prepared = prepare_windows(base, **settings)
+    test_rows = np.r_[np.zeros(n - 80), np.ones(80), np.zeros(n - 80), np.ones(80)].astype(bool)
+    assert prepared.plan["a"].val_end == n - 80
+    changed_values, changed_temp = values.copy(), temp.copy()
+    changed_values[test_rows] = rng.normal(1e4, 1e3, test_rows.sum())  # a wild test period
+    changed_temp[test_rows] = -1e3
+    changed = prepare_windows(hourly_set(changed_values, changed_temp), **settings)
+    assert changed.scaler.to_dict() == prepared.scaler.to_dict()
+    assert changed.window_norm == prepared.window_norm
+    for part in ("train", "val"):
+        before, after = all_windows(prepared.split(part)), all_windows(changed.split(part))
+        for key in before:
+            torch.testing.assert_close(before[key], after[key], rtol=0, atol=0)
+    assert not torch.equal(all_windows(prepared.test)["y"], all_windows(changed.test)["y"])
+
+
+def test_scaler_statistics_come_from_training_rows_only():
+    rng = np.random.default_rng(1)
+    n = 300
+    values = np.r_[rng.normal(5, 2, n), rng.normal(-3, 1, n)]
+    data = hourly_set(values, rng.normal(0, 1, 2 * n))
+    prepared = prepare_windows(data, lookback=12, horizon=3, scaler="standard", calendar=None)
+    end = prepared.plan["a"].train_end
+    assert end == 240
+    row = prepared.scaler.index("b")
+    assert prepared.scaler.center_[row, 0] == pytest.approx(values[n : n + end].mean())
+    assert prepared.scaler.scale_[row, 0] == pytest.approx(values[n : n + end].std())
+    assert prepared.scaler.center_[row, 0] != pytest.approx(values[n:].mean())
+
+
+def test_inverse_target_gives_back_the_data():
+    rng = np.random.default_rng(2)
+    prices = np.r_[100 + np.cumsum(rng.normal(0.5, 1, 300)), 20 + np.cumsum(rng.normal(0.1, 0.2, 300))]
+    data = hourly_set(prices, rng.normal(0, 1, 600))
+    prepared = prepare_windows(data, lookback=10, horizon=4, scaler="minmax", window_norm="auto")
+    assert prepared.window_norm == "last"  # a trending series leaves its training range
+    batch = all_windows(prepared.test)
+    restored = prepared.inverse_target(batch["y"], batch)
+    pairs = zip(batch["series"].tolist(), batch["start"].tolist())
+    expected = np.stack([data.series[s].target[start + 10 : start + 14] for s, start in pairs])
+    np.testing.assert_allclose(restored[:, :, 0].numpy(), expected, rtol=1e-5)
+
+
+def test_feature_layout_and_calendar():
+    rng = np.random.default_rng(3)
+    data = hourly_set(rng.normal(0, 1, 200), rng.normal(0, 1, 200))
+    prepared = prepare_windows(data, lookback=8, horizon=2, scaler="none", window_norm="none", calendar=["hour"])
+    assert prepared.feature_names == ("load", "temp", "hour_sin", "hour_cos")
+    assert prepared.n_known == 3
+    batch = prepared.train[torch.tensor([0])]
+    hours = np.arange(8, 10)  # targets at 08:00 and 09:00 on the first day
+    np.testing.assert_allclose(batch["known_future"][0, :, 1].numpy(), np.sin(2 * np.pi * hours / 24), atol=1e-6)
+    np.testing.assert_allclose(batch["known_future"][0, :, 0].numpy(), data["a"].known[8:10, 0], rtol=1e-6)
+
+
+def test_forecast_batch_uses_the_last_rows_and_future_times():
+    data = SeriesSet.from_arrays(
+        {"x": np.arange(50.0), "y": np.arange(50.0) ** 0.5},
+        time=pd.date_range("2024-01-01", periods=50, freq="h").to_numpy(),
+        frequency="h",
+    )
+    prepared = prepare_windows(data, lookback=5, horizon=3, scaler="standard", window_norm="none", calendar=["hour"])
+    batch, times = prepared.forecast_batch()
+    assert batch["x"].shape == (2, 5, 3) and batch["known_future"].shape == (2, 3, 2)
+    expected = prepared.scaler.transform("x", 0, np.arange(45.0, 50.0))
+    np.testing.assert_allclose(batch["x"][0, :, 0].numpy(), expected, rtol=1e-6)
+    assert times[0, 0] == np.datetime64("2024-01-03T02:00")
+    hour_sin = prepared.scaler.transform("x", 1, np.sin(2 * np.pi * np.array([2, 3, 4]) / 24))
+    np.testing.assert_allclose(batch["known_future"][0, :, 0].numpy(), hour_sin, rtol=1e-5)
+
+
+def test_forecast_needs_future_known_covariates():
+    rng = np.random.default_rng(4)
+    prepared = prepare_windows(hourly_set(rng.normal(0, 1, 200), rng.normal(0, 1, 200)), lookback=8, horizon=2)
+    with pytest.raises(DataError, match=re.escape("forecasting series 'a' needs the future values of its known "
+                                                  "covariates 'temp' for the next 2 steps; pass future_known=")):
+        prepared.forecast_batch()
+    batch, _ = prepared.forecast_batch({"a": np.zeros(2), "b": np.ones(2)})
+    assert batch["known_future"].shape == (2, 2, 9)
+
+
+def test_reusing_a_fitted_scaler():
+    first = prepare_windows(ramp(), lookback=4, horizon=2)
+    saved = SeriesScaler.from_dict(first.scaler.to_dict())
+    again = prepare_windows(SeriesSet.from_arrays({"r": np.arange(100.0) * 3}), lookback=4, horizon=2, scaler=saved)
+    np.testing.assert_array_equal(again.scaler.center_, first.scaler.center_)
+    assert again.describe()["scaler"] == first.describe()["scaler"]
+
+
+def test_calendar_for_integer_steps_is_refused():
+    with pytest.raises(DataError, match=re.escape("calendar features need timestamps, but the series is indexed by "
+                                                  "integer steps")):
+        prepare_windows(ramp(), lookback=4, horizon=2, calendar=["hour"])
+    assert prepare_windows(ramp(), lookback=4, horizon=2).calendar == ()
+
+
+def test_reused_scaler_follows_the_data_order():
+    data = SeriesSet.from_arrays({"a": np.arange(60.0), "b": 100 + 2 * np.arange(60.0)})
+    first = prepare_windows(data, lookback=4, horizon=2, window_norm="none")
+    state = first.scaler.to_dict()  # saved in the order a, b
+    swapped = SeriesSet.from_arrays({"b": data["b"].target, "a": data["a"].target})
+    again = prepare_windows(swapped, lookback=4, horizon=2, scaler=SeriesScaler.from_dict(state), window_norm="none")
+    batch = again.test[torch.arange(len(again.test))]
+    restored = again.inverse_target(batch["y"], batch)
+    pairs = zip(batch["series"].tolist(), batch["start"].tolist())
+    expected = np.stack([swapped.series[s].target[start + 4 : start + 6] for s, start in pairs])
+    np.testing.assert_allclose(restored[:, :, 0].numpy(), expected, rtol=1e-5)
+    with pytest.raises(DataError, match=re.escape("series 'c' were not in the data the given scaler was fitted on")):
+        prepare_windows(SeriesSet.from_arrays({"c": np.arange(60.0)}), lookback=4, horizon=2, scaler=again.scaler)
