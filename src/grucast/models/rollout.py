@@ -1,0 +1,45 @@
+"""Recursive (autoregressive) multi-step forecasts from a one-step model."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+
+def recursive_forecast(model: nn.Module, x: Tensor, known_future: Tensor, horizon: int) -> Tensor:
+    """Roll a one-step model forward ``horizon`` steps, feeding back its own forecasts.
+
+    Input rows hold, in order, the target, then the known covariates (known over the
+    horizon, e.g. calendar features), and nothing else: past-only covariates have no
+    future values to feed back. At step :math:`k` the window is shifted by one row
+    and the new last row is :math:`(\\hat y_{t+k}, c_{t+k})`, the model's forecast
+    and the known covariates of that step:
+
+    .. math::
+        \\hat y_{t+k+1} = f(x_{t+k-L+1}, \\ldots, x_{t+k}), \\qquad
+        x_{t+j} = (\\hat y_{t+j}, c_{t+j}) \\text{ for } j \\ge 1.
+
+    Args:
+        model: maps ``(B, L, F)`` to ``(B, 1, 1)``.
+        x: ``(B, L, F)`` the last observed window.
+        known_future: ``(B, horizon, F - 1)`` known covariates of the forecast steps.
+        horizon: steps to forecast.
+
+    Returns:
+        ``(B, horizon, 1)`` forecasts.
+    """
+    batch, _, features = x.shape
+    if known_future.shape != (batch, horizon, features - 1):
+        raise ValueError(
+            f"recursive_forecast: inputs have {features} features, so known_future must be "
+            f"({batch}, {horizon}, {features - 1}) (every non-target feature known over the horizon; "
+            f"past-only covariates cannot be rolled forward), got {tuple(known_future.shape)}"
+        )
+    window = x
+    steps = []
+    for k in range(horizon):
+        y = model(window)[:, :1, :1]  # (B, 1, 1)
+        steps.append(y)
+        row = torch.cat([y, known_future[:, k : k + 1]], dim=-1)  # (B, 1, F)
+        window = torch.cat([window[:, 1:], row], dim=1)
+    return torch.cat(steps, dim=1)

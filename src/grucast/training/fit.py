@@ -1,0 +1,177 @@
+"""Fit a ForecastModule on lazy windows with Lightning, and keep the best weights."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import logging
+import math
+import sys
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import lightning.pytorch as pl
+import torch
+from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+from lightning.pytorch.loggers import CSVLogger
+from torch.utils.data import DataLoader
+
+from grucast.data.windows import WindowBatchSampler, WindowDataset
+from grucast.runtime import keep_freed_memory
+from grucast.training.config import TrainConfig
+from grucast.training.module import ForecastModule
+from grucast.training.sampler import RankShardedBatches
+
+# Lightning's advice that does not apply here: our loaders gather whole batches in
+# the main process (workers would only add copies), and small validation sets are fine.
+_QUIET_WARNINGS = (
+    r".*does not have many workers.*",
+    r".*The number of training batches.*is smaller than the logging interval.*",
+    r".*Checkpoint directory .* exists and is not empty.*",
+    r".*isinstance\(treespec, LeafSpec\)` is deprecated.*",
+)
+
+
+@dataclass
+class FitResult:
+    """What a training run produced besides the weights.
+
+    Attributes:
+        train_seconds: wall time of ``Trainer.fit``.
+        epochs_run: epochs completed (fewer than asked when stopped early).
+        best_epoch: the epoch whose weights were kept (0-based), or ``None``.
+        best_loss: the monitored loss at that epoch.
+        monitor: the loss that chose it (``"val_loss"`` or ``"train_loss"``).
+        history: one dict per epoch: ``epoch``, ``train_loss``, ``val_loss``, ``lr``.
+        log_dir: where Lightning's CSV log lives.
+    """
+
+    train_seconds: float
+    epochs_run: int
+    best_epoch: int | None
+    best_loss: float | None
+    monitor: str
+    history: list[dict[str, float]] = field(default_factory=list)
+    log_dir: Path | None = None
+
+
+def window_loader(windows: WindowDataset, batch_size: int, *, shuffle: bool, seed: int) -> DataLoader:
+    """Whole batches of windows, each process taking its share under data parallelism."""
+    batches = WindowBatchSampler(len(windows), batch_size, shuffle=shuffle, seed=seed)
+    return DataLoader(windows, sampler=RankShardedBatches(batches), batch_size=None)
+
+
+@contextlib.contextmanager
+def _quiet_lightning() -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in ("lightning.pytorch", "lightning.fabric", "lightning")]
+    levels = [one.level for one in loggers]
+    for one in loggers:
+        one.setLevel(logging.WARNING)
+    with warnings.catch_warnings():
+        for pattern in _QUIET_WARNINGS:
+            warnings.filterwarnings("ignore", message=pattern)
+        try:
+            yield
+        finally:
+            for one, level in zip(loggers, levels):
+                one.setLevel(level)
+
+
+def fit_module(
+    module: ForecastModule,
+    train: WindowDataset,
+    val: WindowDataset | None,
+    config: TrainConfig,
+    run_dir: Path,
+) -> FitResult:
+    """Train ``module`` in place; on return it holds the best epoch's weights.
+
+    Args:
+        module: the model and its loss.
+        train: training windows.
+        val: validation windows, or ``None``/empty to monitor the training loss.
+        config: the training settings.
+        run_dir: where the CSV log and the best checkpoint go.
+    """
+    if len(train) == 0:
+        raise ValueError("no training windows: the training part is shorter than lookback + horizon")
+    has_val = val is not None and len(val) > 0
+    module.monitor = "val_loss" if has_val else "train_loss"
+    pl.seed_everything(config.seed, workers=True, verbose=False)
+    if config.threads is not None:
+        torch.set_num_threads(config.threads)
+    if config.accelerator in ("cpu", "auto") and not torch.cuda.is_available():
+        keep_freed_memory()
+
+    run_dir = Path(run_dir)
+    callbacks: list[pl.Callback] = [
+        ModelCheckpoint(
+            dirpath=run_dir / "checkpoints", filename="best", monitor=module.monitor, mode="min",
+            save_top_k=1, save_weights_only=True, enable_version_counter=False,
+        ),
+    ]
+    if config.patience > 0:
+        callbacks.append(EarlyStopping(monitor=module.monitor, mode="min", patience=config.patience))
+    with _quiet_lightning():
+        logger = CSVLogger(run_dir, name="logs", version="")
+        progress = sys.stderr.isatty() if config.progress is None else config.progress
+        trainer = pl.Trainer(
+            max_epochs=config.epochs,
+            accelerator=config.accelerator,
+            devices=config.devices,
+            strategy=config.strategy,
+            num_nodes=config.num_nodes,
+            callbacks=callbacks,
+            logger=logger,
+            gradient_clip_val=config.grad_clip or None,
+            deterministic=config.deterministic,
+            enable_progress_bar=progress,
+            enable_model_summary=False,
+            use_distributed_sampler=False,
+            limit_train_batches=config.limit_train_batches,
+            num_sanity_val_steps=0,
+            log_every_n_steps=1,
+        )
+        train_loader = window_loader(train, config.batch_size, shuffle=True, seed=config.seed)
+        val_loader = window_loader(val, config.batch_size, shuffle=False, seed=config.seed) if has_val else None
+        start = time.perf_counter()
+        trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader)
+        seconds = time.perf_counter() - start
+
+    checkpoint = trainer.checkpoint_callback
+    best_path = getattr(checkpoint, "best_model_path", "")
+    if best_path:
+        state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
+        module.load_state_dict(state)
+    history = read_history(Path(logger.log_dir) / "metrics.csv")
+    best = min(history, key=lambda row: row.get(module.monitor, math.inf), default=None)
+    return FitResult(
+        train_seconds=seconds,
+        epochs_run=len(history),
+        best_epoch=int(best["epoch"]) if best else None,
+        best_loss=best.get(module.monitor) if best else None,
+        monitor=module.monitor,
+        history=history,
+        log_dir=Path(logger.log_dir),
+    )
+
+
+def read_history(path: Path) -> list[dict[str, float]]:
+    """Per-epoch losses from Lightning's CSV log (its rows are split by stage)."""
+    if not path.exists():
+        return []
+    epochs: dict[int, dict[str, float]] = {}
+    with path.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            if not row.get("epoch"):
+                continue
+            epoch = int(float(row["epoch"]))
+            entry = epochs.setdefault(epoch, {"epoch": float(epoch)})
+            for key, value in row.items():
+                if not value or key in ("epoch", "step"):
+                    continue
+                entry[key] = float(value)
+    return [epochs[e] for e in sorted(epochs)]
