@@ -41,6 +41,19 @@ CALENDAR_FEATURES: tuple[str, ...] = ("hour", "day_of_week", "day_of_month", "mo
 
 _DAY_NS = 86_400 * 10**9
 
+# The length of each feature's cycle, for judging whether training data covers it.
+CYCLE_DAYS: dict[str, float] = {"hour": 1, "day_of_week": 7, "day_of_month": 31, "month": 365.25, "day_of_year": 365.25}
+
+
+def covered_features(features: Sequence[str], span_days: float, cycles: float = 2.0) -> tuple[str, ...]:
+    """The features whose cycle fits ``cycles`` times into a training span of ``span_days``.
+
+    A model cannot learn what a month means from four months of data: in the test
+    period it meets month values it never saw, and forecasts drift. Seeing a cycle at
+    least twice lets it tell the season apart from a trend.
+    """
+    return tuple(f for f in features if span_days >= cycles * CYCLE_DAYS[f])
+
 
 def default_calendar(frequency: Frequency) -> tuple[str, ...]:
     """The calendar features that vary within a series of this frequency.

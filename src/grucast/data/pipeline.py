@@ -19,7 +19,13 @@ from torch import Tensor
 
 from grucast.data._text import quote_list
 from grucast.data.errors import DataError
-from grucast.data.features import CalendarEncoding, calendar_features, calendar_names, default_calendar
+from grucast.data.features import (
+    CalendarEncoding,
+    calendar_features,
+    calendar_names,
+    covered_features,
+    default_calendar,
+)
 from grucast.data.frame import Series, SeriesSet
 from grucast.data.scaling import SeriesScaler, ScalerKind
 from grucast.data.splits import Part, SplitPlan, plan_splits
@@ -98,56 +104,21 @@ class WindowedData:
         restored = denormalize(forecast, batch["offset"].to(forecast.device), batch["scale"].to(forecast.device))
         return self.scaler.inverse_target(restored, batch["series"].to(forecast.device))
 
-    def forecast_batch(
-        self, future_known: Mapping[str, np.ndarray] | None = None
-    ) -> tuple[dict[str, Tensor], np.ndarray]:
+    def forecast_batch(self, future_known: Mapping[str, np.ndarray] | None = None) -> tuple[dict[str, Tensor], np.ndarray]:
         """Inputs for forecasting the ``horizon`` steps after the end of every series.
 
-        Args:
-            future_known: ``{series: (H, K_user) array}`` of the user's known
-                covariates over the horizon; needed only when there are any.
-
-        Returns:
-            A batch like a :class:`WindowDataset` batch (without ``y``), one row per
-            series, and the ``(S, H)`` future times.
-
-        Raises:
-            DataError: the data has known covariates and ``future_known`` lacks them.
+        See :func:`forecast_inputs`, called with these windows' settings.
         """
-        lookback, horizon = self.lookback, self.horizon
-        user_known = len(self.data.known_covariates)
-        inputs, futures, times = [], [], []
-        for series in self.data:
-            future_time = series.frequency.future(series.time[-1], horizon)
-            last_rows = slice(len(series) - lookback, len(series))
-            columns = _columns(series, self.calendar, self.calendar_encoding, last_rows)
-            inputs.append(np.column_stack([self.scaler.transform(series.name, j, c) for j, c in enumerate(columns)]))
-            known = np.zeros((horizon, 0))
-            if user_known:
-                if future_known is None or series.name not in future_known:
-                    raise DataError(
-                        f"forecasting series {series.name!r} needs the future values of its known covariates "
-                        f"{quote_list(self.data.known_covariates)} for the next {horizon} steps; pass future_known="
-                    )
-                known = np.asarray(future_known[series.name], dtype=np.float64).reshape(horizon, user_known)
-            if self.calendar:
-                known = np.column_stack([known, calendar_features(future_time, self.calendar, self.calendar_encoding)])
-            scaled = [self.scaler.transform(series.name, 1 + j, known[:, j]) for j in range(self.n_known)]
-            futures.append(np.column_stack(scaled) if scaled else np.zeros((horizon, 0)))
-            times.append(future_time)
-        x = torch.from_numpy(np.stack(inputs)).float()
-        offset, scale = window_statistics(x, self.window_norm)
-        if self.window_norm != "none":
-            x = normalize_window(x, offset, scale)
-        batch = {
-            "x": x,
-            "known_future": torch.from_numpy(np.stack(futures)).float(),
-            "series": torch.arange(len(self.data)),
-            "start": torch.tensor([len(series) - lookback for series in self.data]),
-            "offset": offset,
-            "scale": scale,
-        }
-        return batch, np.stack(times)
+        return forecast_inputs(
+            self.data,
+            lookback=self.lookback,
+            horizon=self.horizon,
+            scaler=self.scaler,
+            calendar=self.calendar,
+            calendar_encoding=self.calendar_encoding,
+            window_norm=self.window_norm,
+            future_known=future_known,
+        )
 
     def describe(self) -> dict[str, Any]:
         """The settings that rebuild these windows, as plain Python (JSON-ready)."""
@@ -162,6 +133,84 @@ class WindowedData:
             "scaler": self.scaler.to_dict(),
             "split": {s.name: {"length": s.length, "train_end": s.train_end, "val_end": s.val_end} for s in self.plan},
         }
+
+
+def forecast_inputs(
+    data: SeriesSet,
+    *,
+    lookback: int,
+    horizon: int,
+    scaler: SeriesScaler,
+    calendar: Sequence[str],
+    calendar_encoding: CalendarEncoding,
+    window_norm: WindowNorm,
+    future_known: Mapping[str, np.ndarray] | None = None,
+) -> tuple[dict[str, Tensor], np.ndarray]:
+    """Inputs for forecasting the ``horizon`` steps after the end of every series.
+
+    Only the last ``lookback`` rows of each series are read, scaled with the given
+    (already fitted) scaler, so this serves a model loaded from disk on new data.
+
+    Args:
+        data: the series to forecast; every one must be known to ``scaler``.
+        lookback, horizon: the model's window.
+        scaler: the fitted per-series scaler.
+        calendar, calendar_encoding: the calendar features the model was trained with.
+        window_norm: the window normalisation the model was trained with.
+        future_known: ``{series: (H, K_user) array}`` of the user's known
+            covariates over the horizon; needed only when there are any.
+
+    Returns:
+        A batch like a :class:`WindowDataset` batch (without ``y``), one row per
+        series, and the ``(S, H)`` future times.
+
+    Raises:
+        DataError: a series is shorter than ``lookback``, unknown to the scaler, or
+            has known covariates that ``future_known`` lacks.
+    """
+    for series in data:
+        if len(series) < lookback:
+            raise DataError(
+                f"series {series.name!r} has {len(series)} rows but the model reads the last {lookback}; "
+                "give a longer history"
+            )
+        scaler.index(series.name)
+    n_known = len(data.known_covariates) + len(calendar_names(calendar, calendar_encoding))
+    user_known = len(data.known_covariates)
+    inputs, futures, times = [], [], []
+    for series in data:
+        future_time = series.frequency.future(series.time[-1], horizon)
+        columns = _columns(series, calendar, calendar_encoding, slice(len(series) - lookback, len(series)))
+        inputs.append(np.column_stack(
+            [scaler.transform(series.name, j, column) for j, column in enumerate(columns)]
+        ))
+        known = np.zeros((horizon, 0))
+        if user_known:
+            if future_known is None or series.name not in future_known:
+                raise DataError(
+                    f"forecasting series {series.name!r} needs the future values of its known covariates "
+                    f"{quote_list(data.known_covariates)} for the next {horizon} steps; pass future_known="
+                )
+            known = np.asarray(future_known[series.name], dtype=np.float64).reshape(horizon, user_known)
+        if calendar:
+            known = np.column_stack([known, calendar_features(future_time, calendar, calendar_encoding)])
+        futures.append(np.column_stack(
+            [scaler.transform(series.name, 1 + j, known[:, j]) for j in range(n_known)]
+        ) if n_known else np.zeros((horizon, 0)))
+        times.append(future_time)
+    x = torch.from_numpy(np.stack(inputs)).float()
+    offset, scale = window_statistics(x, window_norm)
+    if window_norm != "none":
+        x = normalize_window(x, offset, scale)
+    batch = {
+        "x": x,
+        "known_future": torch.from_numpy(np.stack(futures)).float(),
+        "series": torch.tensor([scaler.index(series.name) for series in data]),
+        "start": torch.tensor([len(series) - lookback for series in data]),
+        "offset": offset,
+        "scale": scale,
+    }
+    return batch, np.stack(times)
 
 
 def prepare_windows(
@@ -202,7 +251,7 @@ def prepare_windows(
     """
     check_window_norm(window_norm, allow_auto=True)
     plan = plan_splits(data, lookback=lookback, horizon=horizon, test_size=test_size, val_size=val_size)
-    features = _resolve_calendar(data, calendar)
+    features = _resolve_calendar(data, calendar, plan)
     feature_names = (
         (data.target,) + data.known_covariates + calendar_names(features, calendar_encoding) + data.past_covariates
     )
@@ -249,7 +298,7 @@ def prepare_windows(
     )
 
 
-def _resolve_calendar(data: SeriesSet, calendar: Sequence[str] | str | None) -> tuple[str, ...]:
+def _resolve_calendar(data: SeriesSet, calendar: Sequence[str] | str | None, plan: SplitPlan) -> tuple[str, ...]:
     if calendar is None:
         return ()
     if calendar == "auto":
@@ -259,7 +308,15 @@ def _resolve_calendar(data: SeriesSet, calendar: Sequence[str] | str | None) -> 
                 "the series have different frequencies, so calendar='auto' cannot pick one set of calendar "
                 "features; pass calendar= a list of features, or None"
             )
-        return chosen.pop()
+        features = chosen.pop()
+        if not features:
+            return ()
+        # Keep only cycles that every series' training part covers twice.
+        spans = []
+        for series in data:
+            end = plan[series.name].train_end
+            spans.append((series.time[end - 1] - series.time[0]) / np.timedelta64(1, "D"))
+        return covered_features(features, float(min(spans)))
     if isinstance(calendar, str):
         raise DataError(f"calendar must be 'auto', None or a list of features, got the string {calendar!r}")
     return tuple(calendar)

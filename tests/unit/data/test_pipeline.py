@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from grucast.data import DataError, SeriesScaler, SeriesSet, from_dataframe, prepare_windows
+from grucast.data.features import covered_features
 
 
 def ramp() -> SeriesSet:
@@ -133,7 +134,9 @@ def test_forecast_needs_future_known_covariates():
                                                   "covariates 'temp' for the next 2 steps; pass future_known=")):
         prepared.forecast_batch()
     batch, _ = prepared.forecast_batch({"a": np.zeros(2), "b": np.ones(2)})
-    assert batch["known_future"].shape == (2, 2, 9)
+    # temp + (sin, cos) of hour: ~8 days of hours cover the daily cycle twice,
+    # but not the weekly or yearly ones, so "auto" keeps the hour alone.
+    assert batch["known_future"].shape == (2, 2, 3)
 
 
 def test_reusing_a_fitted_scaler():
@@ -164,3 +167,13 @@ def test_reused_scaler_follows_the_data_order():
     np.testing.assert_allclose(restored[:, :, 0].numpy(), expected, rtol=1e-5)
     with pytest.raises(DataError, match=re.escape("series 'c' were not in the data the given scaler was fitted on")):
         prepare_windows(SeriesSet.from_arrays({"c": np.arange(60.0)}), lookback=4, horizon=2, scaler=again.scaler)
+
+
+def test_auto_calendar_keeps_only_cycles_the_training_part_covers_twice():
+    assert covered_features(("hour", "day_of_week", "month", "day_of_year"), span_days=13.9) == ("hour",)
+    assert covered_features(("hour", "day_of_week", "month", "day_of_year"), span_days=14.0) == ("hour", "day_of_week")
+    assert covered_features(("hour", "month"), span_days=730.5) == ("hour", "month")
+    rng = np.random.default_rng(5)
+    long = prepare_windows(hourly_set(rng.normal(0, 1, 24 * 40), rng.normal(0, 1, 24 * 40)), lookback=8, horizon=2)
+    # 40 days, 80 % for training: 32 days cover hours and weeks, not months.
+    assert long.calendar == ("hour", "day_of_week")

@@ -1,0 +1,99 @@
+"""The Forecaster API: fit, predict, save/load, intervals and its errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from grucast.api import Forecaster
+from grucast.api.intervals import conformal_radius
+from grucast.data import NotFittedError, from_dataframe
+
+
+def hourly_frame(rows: int = 1500, series: int = 2, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    parts = []
+    for s in range(series):
+        steps = np.arange(rows)
+        value = 10 * (s + 1) + 3 * np.sin(2 * np.pi * steps / 24) + rng.normal(0, 0.5, rows)
+        parts.append(pd.DataFrame({"site": f"s{s}", "time": pd.date_range("2021-03-01", periods=rows, freq="h"), "load": value}))
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    data = from_dataframe(hourly_frame(), time_col="time", target="load", series_col="site")
+    forecaster = Forecaster("gru", lookback=48, horizon=6, hidden_size=24, num_layers=1, epochs=4,
+                            lr=0.01, progress=False, accelerator="cpu", threads=1)
+    return forecaster.fit(data), data
+
+
+def test_predict_continues_each_series_in_its_units(fitted):
+    forecaster, data = fitted
+    out = forecaster.predict()
+    assert list(out.columns) == ["series", "time", "step", "value", "lower", "upper"]
+    assert len(out) == 2 * 6
+    first = out[out.series == "s0"]
+    last_time = pd.Timestamp(data["s0"].time[-1])
+    assert list(first.time) == list(pd.date_range(last_time + pd.Timedelta(hours=1), periods=6, freq="h"))
+    assert first.step.tolist() == [1, 2, 3, 4, 5, 6]
+    # Series s1 lives around 20, s0 around 10: forecasts come back in each one's units.
+    assert out[out.series == "s0"].value.between(5, 15).all()
+    assert out[out.series == "s1"].value.between(15, 25).all()
+    assert (out.lower < out.value).all() and (out.value < out.upper).all()
+
+
+def test_save_load_round_trip_gives_identical_forecasts(fitted, tmp_path):
+    forecaster, data = fitted
+    forecaster.save(tmp_path / "run")
+    loaded = Forecaster.load(tmp_path / "run")
+    pd.testing.assert_frame_equal(loaded.predict(data), forecaster.predict())
+    for name in ("config.json", "schema.json", "scaler.json", "model.safetensors", "logs/metrics.csv"):
+        assert (tmp_path / "run" / name).exists(), name
+    with pytest.raises(FileExistsError, match=r"already exists and is not empty; choose a new one or pass overwrite=True"):
+        forecaster.save(tmp_path / "run")
+
+
+def test_windows_beat_naive_on_a_daily_cycle(fitted):
+    forecaster, data = fitted
+    w = forecaster.forecast_windows()
+    last = np.array([data.series[s].target[o] for s, o in zip(w["series"], w["origin"])])
+    model_mae = np.abs(w["actual"] - w["forecast"]).mean()
+    naive_mae = np.abs(w["actual"] - last[:, None]).mean()
+    assert model_mae < naive_mae
+
+
+def test_conformal_radius_is_the_right_order_statistic():
+    residuals = np.array([[0.1], [-0.5], [0.3], [0.2], [-0.4], [0.05], [0.9], [-0.15], [0.25]])
+    # n = 9, level 0.8: rank ceil(10 * 0.8) = 8 of the sorted |e|:
+    # 0.05 0.1 0.15 0.2 0.25 0.3 0.4 0.5 0.9 -> 0.5
+    assert conformal_radius(residuals, 0.8).tolist() == [0.5]
+    # level 0.95 needs rank ceil(9.5) = 10 > 9: no finite radius.
+    assert conformal_radius(residuals, 0.95).tolist() == [np.inf]
+
+
+def test_interval_coverage_on_synthetic_data():
+    data = from_dataframe(hourly_frame(rows=3000, series=1, seed=1), time_col="time", target="load", series_col="site")
+    forecaster = Forecaster("gru", lookback=48, horizon=4, hidden_size=16, num_layers=1, epochs=3, lr=0.01,
+                            val_size=0.25, test_size=0.25, interval_level=0.9, progress=False, threads=1)
+    forecaster.fit(data)
+    w = forecaster.forecast_windows()
+    covered = (w["actual"] >= w["lower"]) & (w["actual"] <= w["upper"])
+    # ~740 test windows per step; exchangeable noise: coverage near 90 % at every step.
+    assert covered.shape[1] == 4
+    assert 0.84 <= covered.mean() <= 0.96, covered.mean(axis=0)
+
+
+def test_errors_before_fit_and_on_bad_settings(tmp_path):
+    with pytest.raises(NotFittedError, match=r"not fitted yet; call fit\(data\)"):
+        Forecaster().predict()
+    data = from_dataframe(hourly_frame(rows=400, series=1), time_col="time", target="load", series_col="site")
+    with pytest.raises(ValueError, match=r"unknown setting\(s\) epoch; known ones are"):
+        Forecaster(epoch=3).fit(data)
+    with pytest.raises(ValueError, match=r"unknown model 'tcn'; choose one of: gru, bigru"):
+        Forecaster("tcn").fit(data)
+    with pytest.raises(TypeError, match=r"fit expects a SeriesSet, got DataFrame"):
+        Forecaster().fit(hourly_frame())
+    with pytest.raises(FileNotFoundError, match=r"is not a grucast run folder \(missing config.json"):
+        Forecaster.load(tmp_path)
