@@ -15,6 +15,7 @@ from safetensors.torch import load_file, save_file
 
 from grucast import __version__
 from grucast.api.intervals import conformal_radius
+from grucast.api.scoring import Scores, score_windows
 from grucast.api.settings import ForecastSettings, split_settings
 from grucast.data.errors import DataError, NotFittedError
 from grucast.data.frame import SeriesSet
@@ -203,6 +204,19 @@ class Forecaster:
             "series": batch["series"].numpy(),
             "origin": (batch["start"] + self.settings_.lookback - 1).numpy(),
         }
+
+    def evaluate(self, data: SeriesSet | None = None, part: str = "test", season: int | None = None) -> Scores:
+        """Metrics of the model and of the naive and seasonal naive forecasts, same windows.
+
+        Args:
+            data: the series, split as in :meth:`fit`; the training data if omitted.
+            part: ``"test"`` (default), ``"val"`` or ``"train"``.
+            season: seasonal period for seasonal naive and MASE; from the
+                frequency when omitted (24 hourly, 7 daily, 5 business days...).
+        """
+        self._check_fitted()
+        windows = self._windows_for(data)
+        return score_windows(windows, self.forecast_windows(data, part), part, season)
 
     # ---------------------------------------------------------- save / load
 

@@ -1,0 +1,78 @@
+"""Score a forecaster on a split, beside the naive baselines, on the very same windows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from grucast.data.pipeline import WindowedData
+from grucast.evaluation import ForecastMetrics, baseline_forecasts, evaluate_forecasts, season_for_frequency
+
+
+@dataclass
+class Scores:
+    """A model's and its baselines' accuracy on one split.
+
+    Attributes:
+        model: the model's metrics (overall, per series, per step).
+        baselines: ``{"naive": ..., "seasonal_naive": ...}`` on the same windows.
+        season: the seasonal period of the seasonal naive forecast and of MASE.
+        windows: the arrays behind the numbers: ``actual``, ``forecast``, ``lower``,
+            ``upper``, ``naive``, ``seasonal_naive`` ``(W, H)``; ``series`` and
+            ``origin`` ``(W,)``.
+    """
+
+    model: ForecastMetrics
+    baselines: dict[str, ForecastMetrics]
+    season: int
+    windows: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The metrics.json layout: overall metrics up front, details below."""
+        return {
+            "model": dict(self.model.overall),
+            "baselines": {name: dict(m.overall) for name, m in self.baselines.items()},
+            "season": self.season,
+            "windows": int(len(self.windows.get("actual", ()))),
+            "per_series": {
+                "model": self.model.to_dict()["per_series"],
+                **{name: m.to_dict()["per_series"] for name, m in self.baselines.items()},
+            },
+            "per_step": {
+                "model": self.model.to_dict()["per_step"],
+                **{name: m.to_dict()["per_step"] for name, m in self.baselines.items()},
+            },
+            "notes": sorted({*self.model.notes, *(n for m in self.baselines.values() for n in m.notes)}),
+        }
+
+
+def score_windows(windows: WindowedData, forecasts: dict[str, np.ndarray], part: str, season: int | None) -> Scores:
+    """Metrics of ``forecasts`` (from :meth:`Forecaster.forecast_windows`) and of the baselines.
+
+    Args:
+        windows: the windows the forecasts were made on (for the series and their split).
+        forecasts: ``actual``, ``forecast``, ``series``, ``origin`` (and interval bounds).
+        part: the split they cover, for MASE's in-sample scale (always the training part).
+        season: seasonal period; from the first series' frequency when ``None``.
+    """
+    data = windows.data
+    if season is None:
+        season = season_for_frequency(data.series[0].frequency.alias)
+    horizon = forecasts["actual"].shape[1]
+    series_index = forecasts["series"]
+    # Baseline convention: origin o means the last observed row is o - 1.
+    origins = forecasts["origin"] + 1
+    baselines = {"naive": np.empty_like(forecasts["actual"]), "seasonal_naive": np.empty_like(forecasts["actual"])}
+    for index, series in enumerate(data):
+        rows = np.flatnonzero(series_index == index)
+        if len(rows) == 0:
+            continue
+        for name, values in baseline_forecasts(series.target, origins[rows], horizon, season).items():
+            baselines[name][rows] = values
+    labels = np.array(data.names, dtype=object)[series_index]
+    train = {s.name: s.target[: windows.plan[s.name].train_end] for s in data}
+    model = evaluate_forecasts(forecasts["actual"], forecasts["forecast"], labels, train, season)
+    scored = {name: evaluate_forecasts(forecasts["actual"], values, labels, train, season) for name, values in baselines.items()}
+    return Scores(model=model, baselines=scored, season=season, windows={**forecasts, **baselines})
