@@ -28,6 +28,8 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_gru.py
+	$(PY) benchmarks/bench_training.py
+	$(PY) benchmarks/bench_windows_memory.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info

@@ -23,7 +23,9 @@ class TrainConfig:
             ``"cosine"`` (anneal to zero over ``epochs``) or ``"none"``.
         patience: epochs without validation improvement before stopping; 0 never stops early.
         grad_clip: clip the gradient norm to this value; ``None`` or 0 to disable.
-        loss: ``"mse"``, ``"mae"`` or ``"huber"``, on scaled values.
+        loss: ``"mae"`` (default: forecasts the median, robust to spikes, and matches
+            the MAE and MASE the runs report), ``"mse"`` (the mean) or ``"huber"``,
+            on scaled values.
         seed: seeds Python, NumPy, torch and the window shuffle.
         deterministic: ask torch for deterministic algorithms.
         accelerator: ``"auto"`` (a GPU when there is one), ``"cpu"``, ``"gpu"``, ...
@@ -43,7 +45,7 @@ class TrainConfig:
     lr_schedule: str = "plateau"
     patience: int = 5
     grad_clip: float | None = 1.0
-    loss: str = "mse"
+    loss: str = "mae"
     seed: int = 0
     deterministic: bool = False
     accelerator: str = "auto"

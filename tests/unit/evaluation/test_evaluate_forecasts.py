@@ -79,7 +79,9 @@ def test_undefined_metrics_are_none_with_a_note():
     assert result.overall["mape"] is None and result.per_series["b"]["mape"] is None
     assert result.per_step[1]["mape"] is None
     assert result.per_series["a"]["mape"] is not None and result.per_step[2]["mape"] is not None
-    note = "series 'b': MAPE is undefined: y_true contains 1 zero, which would divide by zero; use smape or mase instead"
+    note = (
+        "series 'b': MAPE is undefined: y_true contains 1 zero, which would divide by zero; use smape or mase instead"
+    )
     assert note in result.notes
     # The other metrics are still there.
     assert result.overall["smape"] is not None

@@ -25,7 +25,8 @@ def sine_windows(horizon: int):
 def train(windows, model_horizon: int, multi_step: str, tmp_path, epochs: int = 8):
     torch.manual_seed(0)
     model = build_model("gru", input_size=1, horizon=model_horizon, hidden_size=16, num_layers=1)
-    config = TrainConfig(epochs=epochs, batch_size=32, lr=0.01, progress=False, patience=0, accelerator="cpu", threads=1)
+    config = TrainConfig(epochs=epochs, batch_size=32, lr=0.01, loss="mse", progress=False, patience=0,
+                         accelerator="cpu", threads=1)
     module = ForecastModule(model, config, horizon=windows.horizon, multi_step=multi_step)
     return module, fit_module(module, windows.train, windows.val, config, tmp_path)
 
