@@ -193,17 +193,17 @@ class Forecaster:
         self._check_fitted()
         windows = self._windows_for(data)
         dataset = windows.split(part)  # type: ignore[arg-type]
-        pred, true, batch = self._run(dataset)
+        pred, _, batch = self._run(dataset)
         value, lower, upper = self._to_units(pred, batch)
-        actual = windows.inverse_target(true, batch)[..., 0].numpy()
-        return {
-            "actual": actual,
-            "forecast": value,
-            "lower": lower,
-            "upper": upper,
-            "series": batch["series"].numpy(),
-            "origin": (batch["start"] + self.settings_.lookback - 1).numpy(),
-        }
+        series = batch["series"].numpy()
+        origin = (batch["start"] + self.settings_.lookback - 1).numpy()
+        # Actuals straight from the data (float64), not back through the float32 scaling.
+        actual = np.empty_like(value)
+        steps = np.arange(1, self.settings_.horizon + 1)
+        for index, one in enumerate(windows.data):
+            rows = np.flatnonzero(series == index)
+            actual[rows] = one.target[origin[rows, None] + steps]
+        return {"actual": actual, "forecast": value, "lower": lower, "upper": upper, "series": series, "origin": origin}
 
     def evaluate(self, data: SeriesSet | None = None, part: str = "test", season: int | None = None) -> Scores:
         """Metrics of the model and of the naive and seasonal naive forecasts, same windows.

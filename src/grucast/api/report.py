@@ -1,0 +1,130 @@
+"""Plots and a Markdown report for a run folder (the only API module that imports matplotlib)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grucast.api.forecaster import Forecaster
+from grucast.api.scoring import Scores
+
+_TABLE_METRICS = ("mae", "rmse", "smape", "mase", "r2", "mape")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.4g}"
+
+
+def metrics_table(metrics: dict[str, Any]) -> str:
+    """Model and baselines, one row each, as a Markdown table."""
+    rows = [("**" + metrics.get("model_name", "model") + "**", metrics["model"])] + list(metrics["baselines"].items())
+    lines = ["| forecast | " + " | ".join(m.upper() if m != "smape" else "sMAPE (0–200)" for m in _TABLE_METRICS) + " |"]
+    lines.append("|---|" + "---:|" * len(_TABLE_METRICS))
+    for label, values in rows:
+        lines.append(f"| {label} | " + " | ".join(_cell(values.get(m)) for m in _TABLE_METRICS) + " |")
+    return "\n".join(lines)
+
+
+def write_plots_and_report(out: Path, forecaster: Forecaster, scores: Scores, metrics: dict[str, Any]) -> list[Path]:
+    """Draw the run's figures into ``out/plots`` and write ``out/report.md``; returns the PNG paths."""
+    from grucast import plotting
+
+    plots = out / "plots"
+    plots.mkdir(exist_ok=True)
+    written = []
+    history = forecaster.fit_result_.history if forecaster.fit_result_ else []
+    if history:
+        written.append(plotting.save_figure(plotting.plot_loss_curves(history), plots / "loss_curves.png"))
+
+    data = forecaster.windows_.data
+    w = scores.windows
+    horizon = forecaster.settings_.horizon
+    level = forecaster.settings_.interval_level
+    figures_per_series = []
+    for index, series in enumerate(data.series[:4]):
+        rows = np.flatnonzero(w["series"] == index)
+        if len(rows) == 0:
+            continue
+        # One-step-ahead view of the test period: each window's first step.
+        first = rows[np.argsort(w["origin"][rows])]
+        times = series.time[w["origin"][first] + 1]
+        ax = plotting.plot_test_period(
+            times,
+            w["actual"][first, 0],
+            w["forecast"][first, 0],
+            lower=w["lower"][first, 0],
+            upper=w["upper"][first, 0],
+            baseline=w["seasonal_naive"][first, 0],
+            level=level,
+            title=f"{series.name}: 1-step-ahead test forecasts",
+            ylabel=data.target,
+        )
+        name = f"test_{index}_{_safe(series.name)}.png"
+        written.append(plotting.save_figure(ax, plots / name))
+        figures_per_series.append((series.name, name))
+
+    future = forecaster.predict()
+    first_series = data.series[0]
+    tail = min(len(first_series), 4 * horizon)
+    ax = plotting.plot_forecast(
+        first_series.time[-tail:],
+        first_series.target[-tail:],
+        future[future.series == first_series.name],
+        level=level,
+        title=f"{first_series.name}: the next {horizon} steps",
+        ylabel=data.target,
+    )
+    written.append(plotting.save_figure(ax, plots / "future.png"))
+
+    per_step = {"model": [], "naive": [], "seasonal_naive": []}
+    for step in range(1, horizon + 1):
+        per_step["model"].append(scores.model.per_step[step]["mae"])
+        for name in ("naive", "seasonal_naive"):
+            per_step[name].append(scores.baselines[name].per_step[step]["mae"])
+    per_step[metrics.get("model_name", "model")] = per_step.pop("model")
+    written.append(plotting.save_figure(plotting.plot_horizon_errors(per_step, metric="mae"), plots / "horizon_mae.png"))
+
+    (out / "report.md").write_text(_report_text(forecaster, metrics, figures_per_series, bool(history)))
+    return written
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:40]
+
+
+def _report_text(forecaster: Forecaster, metrics: dict[str, Any], per_series: list[tuple[str, str]], has_history: bool) -> str:
+    s = forecaster.settings_
+    data = forecaster.windows_.data
+    lines = [
+        f"# grucast run: {s.model}, lookback {s.lookback}, horizon {s.horizon}",
+        "",
+        f"{len(data)} series of `{data.target}` ({', '.join(data.names[:6])}{'…' if len(data) > 6 else ''}); "
+        f"the last part of each series is the test period, never seen in training. "
+        f"{metrics['windows']} test windows, season {metrics['season']} for the seasonal naive forecast and MASE.",
+        "",
+        "## Test accuracy",
+        "",
+        metrics_table(metrics),
+        "",
+        "sMAPE is on the 0–200 scale. MASE divides by the in-sample seasonal naive error of the "
+        "training part: below 1 beats that naive forecast on its own training data.",
+        "",
+        f"Training: {metrics['train_seconds']:.1f} s, {metrics['epochs_run']} epochs "
+        f"(best: {metrics['best_epoch']}), {metrics['parameters']:,} parameters. "
+        f"{int(100 * s.interval_level)} % conformal intervals covered "
+        f"{100 * metrics['interval_coverage']:.1f} % of the test values.",
+        "",
+    ]
+    if metrics.get("notes"):
+        lines += ["Notes:", ""] + [f"- {note}" for note in metrics["notes"]] + [""]
+    if has_history:
+        lines += ["## Training", "", "![loss curves](plots/loss_curves.png)", ""]
+    lines += ["## Test period", ""]
+    lines += [f"![{name}](plots/{file})" for name, file in per_series]
+    lines += ["", "## Error by horizon step", "", "![MAE per step](plots/horizon_mae.png)", ""]
+    lines += ["## The next steps", "", "![forecast](plots/future.png)", "", "All forecasts: `future.csv`; test forecasts: `forecasts.csv`.", ""]
+    return "\n".join(lines)
