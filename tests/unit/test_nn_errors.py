@@ -42,7 +42,7 @@ def test_input_errors():
         gru(torch.randn(6, 2, 5))
     with pytest.raises(ValueError, match=r"GRU: expected input to be 2-D \(unbatched\) or 3-D \(batched\), got 4-D"):
         gru(torch.randn(1, 6, 2, 3))
-    with pytest.raises(ValueError, match=r"GRU: expected hx of shape \(2, 2, 4\), got \(1, 2, 4\)"):
+    with pytest.raises(ValueError, match=r"GRU: expected hx of shape \(2, 2, 4\) \(num_layers \* num_directions, N, hidden_size\), got \(1, 2, 4\)"):
         gru(torch.randn(6, 2, 3), torch.zeros(1, 2, 4))
     with pytest.raises(ValueError, match=r"GRU: the input sequence is empty"):
         gru(torch.randn(0, 2, 3))

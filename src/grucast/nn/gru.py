@@ -8,8 +8,8 @@ import warnings
 
 import torch
 from torch import Tensor, nn
-from torch.nn.utils.rnn import PackedSequence
 
+from grucast.nn.checks import check_sequence
 from grucast.nn.functional import UPDATE_CONVENTIONS, UpdateConvention
 from grucast.nn.recurrence import gru_sequence
 
@@ -209,48 +209,17 @@ class GRU(nn.Module):
             params += [None, None]
         return params[0], params[1], params[2], params[3]
 
-    def _check_input(self, input: Tensor, hx: Tensor | None) -> bool:
-        if isinstance(input, PackedSequence):
-            raise TypeError(
-                "GRU: PackedSequence input is not supported; pass a padded tensor and take "
-                "each sequence's output at its own last step"
-            )
-        if not isinstance(input, Tensor):
-            raise TypeError(f"GRU: input must be a Tensor, got {type(input).__name__}")
-        if input.dim() not in (2, 3):
-            raise ValueError(
-                f"GRU: expected input to be 2-D (unbatched) or 3-D (batched), got {input.dim()}-D "
-                f"with shape {tuple(input.shape)}"
-            )
-        if input.shape[-1] != self.input_size:
-            raise ValueError(
-                f"GRU: input has {input.shape[-1]} features in its last dimension but the layer "
-                f"was built with input_size={self.input_size}"
-            )
-        batched = input.dim() == 3
-        time_dim = 1 if (batched and self.batch_first) else 0
-        if input.shape[time_dim] == 0:
-            raise ValueError("GRU: the input sequence is empty (length 0); give at least one step")
-        if hx is not None:
-            expected_dim = 3 if batched else 2
-            if hx.dim() != expected_dim:
-                raise ValueError(
-                    f"GRU: for {input.dim()}-D input, hx should be {expected_dim}-D, got {hx.dim()}-D"
-                )
-            batch = input.shape[0 if self.batch_first else 1] if batched else None
-            expected = (self.num_layers * self.num_directions,) + ((batch,) if batched else ()) + (
-                self.hidden_size,
-            )
-            if tuple(hx.shape) != expected:
-                raise ValueError(f"GRU: expected hx of shape {expected}, got {tuple(hx.shape)}")
-            if hx.dtype != input.dtype or hx.device != input.device:
-                raise ValueError(
-                    f"GRU: hx ({hx.dtype}, {hx.device}) must match input ({input.dtype}, {input.device})"
-                )
-        return batched
-
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        batched = self._check_input(input, hx)
+        batched = check_sequence(
+            "GRU",
+            input,
+            hx,
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            state_layers=self.num_layers * self.num_directions,
+            batch_first=self.batch_first,
+            layers="num_layers * num_directions",
+        )
         if not batched:
             input = input.unsqueeze(1)  # (L, F) -> (L, 1, F)
             hx = hx.unsqueeze(1) if hx is not None else None

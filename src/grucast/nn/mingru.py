@@ -76,7 +76,8 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
-from torch.nn.utils.rnn import PackedSequence
+
+from grucast.nn.checks import check_sequence, check_state
 
 MinGRUMode = Literal["parallel", "sequential"]
 MODES: tuple[str, ...] = ("parallel", "sequential")
@@ -323,47 +324,16 @@ class MinGRU(nn.Module):
         bias = getattr(self, f"bias_ih_l{layer}") if self.bias else None
         return weight, bias
 
-    def _check_hx(self, hx: Tensor, input: Tensor, batch: int | None) -> None:
-        if not isinstance(hx, Tensor):
-            raise TypeError(f"MinGRU: hx must be a Tensor or None, got {type(hx).__name__}")
-        expected = (self.num_layers,) + ((batch,) if batch is not None else ()) + (self.hidden_size,)
-        if tuple(hx.shape) != expected:
-            raise ValueError(
-                f"MinGRU: expected hx of shape {expected} (num_layers, "
-                f"{'N, ' if batch is not None else ''}hidden_size), got {tuple(hx.shape)}"
-            )
-        if hx.dtype != input.dtype or hx.device != input.device:
-            raise ValueError(
-                f"MinGRU: hx ({hx.dtype}, {hx.device}) must match input ({input.dtype}, "
-                f"{input.device}); move or cast one of them"
-            )
-
     def _check_input(self, input: Tensor, hx: Tensor | None) -> bool:
-        if isinstance(input, PackedSequence):
-            raise TypeError(
-                "MinGRU: PackedSequence input is not supported; pass a padded tensor and take "
-                "each sequence's output at its own last step"
-            )
-        if not isinstance(input, Tensor):
-            raise TypeError(f"MinGRU: input must be a Tensor, got {type(input).__name__}")
-        if input.dim() not in (2, 3):
-            raise ValueError(
-                f"MinGRU: expected input to be 2-D (unbatched) or 3-D (batched), got "
-                f"{input.dim()}-D with shape {tuple(input.shape)}"
-            )
-        if input.shape[-1] != self.input_size:
-            raise ValueError(
-                f"MinGRU: input has {input.shape[-1]} features in its last dimension but the "
-                f"layer was built with input_size={self.input_size}"
-            )
-        batched = input.dim() == 3
-        time_dim = 1 if (batched and self.batch_first) else 0
-        if input.shape[time_dim] == 0:
-            raise ValueError("MinGRU: the input sequence is empty (length 0); give at least one step")
-        if hx is not None:
-            batch = input.shape[0 if self.batch_first else 1] if batched else None
-            self._check_hx(hx, input, batch)
-        return batched
+        return check_sequence(
+            "MinGRU",
+            input,
+            hx,
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            state_layers=self.num_layers,
+            batch_first=self.batch_first,
+        )
 
     def _between_layers(self, x: Tensor, layer: int) -> Tensor:
         # Dropout on every layer's output but the last, in training (as torch.nn.GRU).
@@ -426,7 +396,8 @@ class MinGRU(nn.Module):
             )
         batched = input.dim() == 2
         if hx is not None:
-            self._check_hx(hx, input, input.shape[0] if batched else None)
+            batch = (input.shape[0],) if batched else ()
+            check_state("MinGRU", hx, input, (self.num_layers, *batch, self.hidden_size), "num_layers")
         if not batched:
             input = input.unsqueeze(0)  # (F,) -> (1, F)
             hx = hx.unsqueeze(1) if hx is not None else None
