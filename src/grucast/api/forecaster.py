@@ -339,8 +339,12 @@ class Forecaster:
     def _to_units(self, pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Forecast and interval bounds ``(B, H)`` in the data's units."""
         radius = torch.as_tensor(self.interval_radius_, dtype=pred.dtype).reshape(1, -1, 1)
-        inverse = lambda value: self._inverse(value, batch)  # noqa: E731
-        return inverse(pred), inverse(pred - radius), inverse(pred + radius)
+        value, lower, upper = (self._inverse(v, batch) for v in (pred, pred - radius, pred + radius))
+        if self.schema_.get("nonnegative", False):
+            # A quantity never below zero in training (power, counts, prices): a
+            # negative forecast or bound is never closer to the truth than zero.
+            value, lower, upper = np.maximum(value, 0), np.maximum(lower, 0), np.maximum(upper, 0)
+        return value, lower, upper
 
     def _inverse(self, value: torch.Tensor, batch: dict[str, torch.Tensor]) -> np.ndarray:
         restored = value * batch["scale"] + batch["offset"]
@@ -360,4 +364,5 @@ def _schema(data: SeriesSet, windows: WindowedData) -> dict[str, Any]:
         "window_norm": windows.window_norm,
         "calendar": list(windows.calendar),
         "calendar_encoding": windows.calendar_encoding,
+        "nonnegative": bool(all((s.target[: windows.plan[s.name].train_end] >= 0).all() for s in data)),
     }

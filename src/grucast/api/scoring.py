@@ -44,8 +44,23 @@ class Scores:
                 "model": self.model.to_dict()["per_step"],
                 **{name: m.to_dict()["per_step"] for name, m in self.baselines.items()},
             },
-            "notes": sorted({*self.model.notes, *(n for m in self.baselines.values() for n in m.notes)}),
+            "notes": _condensed_notes([*self.model.notes, *(n for m in self.baselines.values() for n in m.notes)]),
         }
+
+
+def _condensed_notes(notes: list[str]) -> list[str]:
+    """Unique notes, with the per-step ones folded into one line per kind of problem."""
+    kept, per_step = [], {}
+    for note in dict.fromkeys(notes):
+        where, _, what = note.partition(": ")
+        if where.startswith("step "):
+            kind = what.split(":")[0]
+            per_step.setdefault(kind, []).append(int(where.split()[1]))
+        else:
+            kept.append(note)
+    for kind, steps in per_step.items():
+        kept.append(f"{len(steps)} horizon step(s) ({min(steps)}..{max(steps)}): {kind}")
+    return kept
 
 
 def score_windows(windows: WindowedData, forecasts: dict[str, np.ndarray], part: str, season: int | None) -> Scores:

@@ -97,3 +97,30 @@ def test_errors_before_fit_and_on_bad_settings(tmp_path):
         Forecaster().fit(hourly_frame())
     with pytest.raises(FileNotFoundError, match=r"is not a grucast run folder \(missing config.json"):
         Forecaster.load(tmp_path)
+
+
+def test_non_negative_series_get_non_negative_forecasts_and_bounds():
+    rng = np.random.default_rng(3)
+    rows = 1200
+    # Mostly zero with spikes, like a sub-meter: bounds would dip below zero unclipped.
+    value = np.where(rng.random(rows) < 0.8, 0.0, rng.exponential(2.0, rows))
+    frame = pd.DataFrame({"time": pd.date_range("2021-01-01", periods=rows, freq="h"), "meter": value})
+    data = from_dataframe(frame, time_col="time", target="meter")
+    forecaster = Forecaster("gru", lookback=24, horizon=3, hidden_size=8, num_layers=1, epochs=1, progress=False, threads=1)
+    forecaster.fit(data)
+    assert forecaster.schema_["nonnegative"] is True
+    w = forecaster.forecast_windows()
+    assert (w["lower"] >= 0).all() and (w["forecast"] >= 0).all()
+    assert (w["lower"] == 0).any()
+
+
+def test_per_step_notes_are_folded_into_one_line():
+    from grucast.api.scoring import _condensed_notes
+
+    notes = ["overall: MAPE is undefined: zeros", "step 1: MAPE is undefined: zeros", "step 2: MAPE is undefined: zeros",
+             "step 7: MAPE is undefined: zeros", "series 'a': MAPE is undefined: zeros", "step 1: MAPE is undefined: zeros"]
+    assert _condensed_notes(notes) == [
+        "overall: MAPE is undefined: zeros",
+        "series 'a': MAPE is undefined: zeros",
+        "3 horizon step(s) (1..7): MAPE is undefined",
+    ]
