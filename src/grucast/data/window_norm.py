@@ -87,13 +87,34 @@ def denormalize(value: Tensor, offset: Tensor, scale: Tensor) -> Tensor:
     return value * scale + offset
 
 
+def _lag1_autocorrelation(values: np.ndarray) -> float:
+    centred = values - values.mean()
+    denominator = float(centred @ centred)
+    return float(centred[1:] @ centred[:-1]) / denominator if denominator > 0 else 0.0
+
+
+def wanders(values: np.ndarray) -> bool:
+    """Whether a series behaves like a random walk: persistent levels, unpredictable steps.
+
+    Its levels are almost perfectly correlated with the previous step's (lag-1
+    autocorrelation above 0.98) while its changes are not (absolute lag-1
+    autocorrelation of the differences below 0.2). Prices do this; seasonal load
+    (level autocorrelation 0.4–0.8 at hourly steps) and smooth waves (whose
+    changes are as persistent as their levels) do not.
+    """
+    if len(values) < 20:
+        return False
+    return _lag1_autocorrelation(values) > 0.98 and abs(_lag1_autocorrelation(np.diff(values))) < 0.2
+
+
 def suggest_window_norm(data: SeriesSet, plan: SplitPlan, threshold: float = 0.1) -> WindowNorm:
-    """``"last"`` when the training data trends out of its own range, else ``"none"``.
+    """``"last"`` when the training data trends out of its own range or wanders, else ``"none"``.
 
     Only training rows are read, so the choice cannot peek at the test period. A
-    series trends when more than ``threshold`` of the last fifth of its training
-    rows fall outside the range of the first four fifths; the data trends when more
-    than half of its series do.
+    series counts when more than ``threshold`` of the last fifth of its training
+    rows fall outside the range of the first four fifths, or when it behaves like a
+    random walk (:func:`wanders`), whose future leaves any past range sooner or
+    later; the data counts when more than half of its series do.
 
     Args:
         data: the series.
@@ -109,5 +130,5 @@ def suggest_window_norm(data: SeriesSet, plan: SplitPlan, threshold: float = 0.1
         if len(earlier) == 0 or len(later) == 0:
             continue
         outside = (later < earlier.min()) | (later > earlier.max())
-        trending += bool(np.mean(outside) > threshold)
+        trending += bool(np.mean(outside) > threshold) or wanders(train)
     return "last" if trending * 2 > len(data) else "none"

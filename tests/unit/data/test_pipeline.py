@@ -177,3 +177,18 @@ def test_auto_calendar_keeps_only_cycles_the_training_part_covers_twice():
     long = prepare_windows(hourly_set(rng.normal(0, 1, 24 * 40), rng.normal(0, 1, 24 * 40)), lookback=8, horizon=2)
     # 40 days, 80 % for training: 32 days cover hours and weeks, not months.
     assert long.calendar == ("hour", "day_of_week")
+
+
+def test_auto_window_norm_picks_last_for_a_random_walk_and_none_for_seasonal_load():
+    from grucast.data.window_norm import wanders
+
+    rng = np.random.default_rng(2)
+    walk = 100 * np.exp(np.cumsum(rng.normal(0.0006, 0.018, 2000)))
+    hours = np.arange(2000)
+    load = 50 + 10 * np.sin(2 * np.pi * hours / 24) + rng.normal(0, 2, 2000)
+    wave = np.sin(np.linspace(0, 2 * np.pi, 2000))
+    # Levels persist and steps do not: a random walk; a smooth wave's steps persist too.
+    assert wanders(walk) and not wanders(load) and not wanders(wave)
+    for values, expected in ((walk, "last"), (load, "none")):
+        prepared = prepare_windows(SeriesSet.from_arrays(values), lookback=10, horizon=1, calendar=None)
+        assert prepared.window_norm == expected
