@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,8 @@ class Forecaster:
         module = ForecastModule(model, training, horizon=settings.horizon, multi_step=settings.multi_step)
         owned_dir = run_dir is None
         work_dir = Path(tempfile.mkdtemp(prefix="grucast-")) if owned_dir else Path(run_dir)
+        if owned_dir:  # the log and checkpoint live as long as this forecaster (save() copies the log)
+            weakref.finalize(self, shutil.rmtree, work_dir, True)
         result = fit_module(module, windows.train, windows.val, training, work_dir)
         module.cpu().eval()
 

@@ -124,3 +124,17 @@ def test_per_step_notes_are_folded_into_one_line():
         "series 'a': MAPE is undefined: zeros",
         "3 horizon step(s) (1..7): MAPE is undefined",
     ]
+
+
+def test_temporary_training_folder_goes_with_the_forecaster():
+    import gc
+
+    from grucast.data import SeriesSet
+
+    forecaster = Forecaster(lookback=10, horizon=2, epochs=1, hidden_size=4, progress=False, threads=1)
+    forecaster.fit(SeriesSet.from_arrays(np.sin(np.arange(400) / 5)))
+    folder = forecaster.fit_result_.log_dir.parent
+    assert folder.exists()
+    del forecaster
+    gc.collect()
+    assert not folder.exists()
