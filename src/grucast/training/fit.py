@@ -9,7 +9,7 @@ import math
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +86,7 @@ def fit_module(
     val: WindowDataset | None,
     config: TrainConfig,
     run_dir: Path,
+    callbacks: Sequence[pl.Callback] = (),
 ) -> FitResult:
     """Train ``module`` in place; on return it holds the best epoch's weights.
 
@@ -95,6 +96,7 @@ def fit_module(
         val: validation windows, or ``None``/empty to monitor the training loss.
         config: the training settings.
         run_dir: where the CSV log and the best checkpoint go.
+        callbacks: more Lightning callbacks (e.g. timing or custom logging).
     """
     if len(train) == 0:
         raise ValueError("no training windows: the training part is shorter than lookback + horizon")
@@ -107,7 +109,8 @@ def fit_module(
         keep_freed_memory()
 
     run_dir = Path(run_dir)
-    callbacks: list[pl.Callback] = [
+    callbacks = [
+        *callbacks,
         ModelCheckpoint(
             dirpath=run_dir / "checkpoints", filename="best", monitor=module.monitor, mode="min",
             save_top_k=1, save_weights_only=True, enable_version_counter=False,
