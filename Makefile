@@ -33,3 +33,11 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info
+
+# grucast against Darts, NeuralForecast and PyTorch Forecasting (issue 6), in their own
+# virtualenv (benchmarks/peers/.venv, built by setup.sh). Options: PEERS_ARGS="--tasks a --epochs 1".
+PEERS_ARGS ?=
+.PHONY: bench-peers
+bench-peers:
+	bash benchmarks/peers/setup.sh
+	benchmarks/peers/.venv/bin/python benchmarks/peers/run.py $(PEERS_ARGS)

@@ -1,0 +1,92 @@
+"""What every system gets (the settings) and gives back (its forecasts and timings)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+#: Windows per forward pass when forecasting the test windows, for every system.
+#: grucast's ``forecast_windows`` uses 4096; each peer is given the same.
+INFERENCE_BATCH = 4096
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Model and training settings, shared by all systems.
+
+    Attributes:
+        hidden_size: GRU state size.
+        num_layers: stacked GRU layers.
+        dropout: dropout between GRU layers (0: none, so no library's placement matters).
+        batch_size: windows per optimiser step.
+        epochs: passes over the training windows (no early stopping, no validation).
+        lr: Adam's learning rate, constant (no schedule).
+        seed: seeds each library's initialisation and shuffling.
+        threads: torch CPU threads (``torch.set_num_threads``) and OpenMP threads.
+        grad_clip: gradient norm clip (Lightning's ``gradient_clip_val``).
+    """
+
+    hidden_size: int = 64
+    num_layers: int = 2
+    dropout: float = 0.0
+    batch_size: int = 256
+    epochs: int = 2
+    lr: float = 1e-3
+    seed: int = 0
+    threads: int = 2
+    grad_clip: float = 1.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Output:
+    """One system's run on one task.
+
+    Attributes:
+        train_seconds: wall time of the library's fit call (dataset set-up included
+            where the library makes the user build one).
+        backtest_seconds: wall time to forecast every test window with the fitted model.
+        series: ``(W,)`` index into the task's series names.
+        origin: ``(W,)`` row of each window's last input value.
+        forecast: ``(W, H)`` forecasts in the data's units.
+        version: the library's version.
+        notes: anything the reader should know about this run.
+    """
+
+    train_seconds: float
+    backtest_seconds: float
+    series: np.ndarray
+    origin: np.ndarray
+    forecast: np.ndarray
+    version: str
+    notes: list[str] = field(default_factory=list)
+
+
+def row_lookup(times: pd.Series) -> pd.Series:
+    """Timestamp -> row number of the task's time grid."""
+    return pd.Series(np.arange(len(times)), index=pd.DatetimeIndex(times))
+
+
+def scale(values: np.ndarray, stats: tuple[float, float]) -> np.ndarray:
+    """Standardise with the training part's mean and standard deviation (as grucast's scaler does)."""
+    mean, std = stats
+    return (values - mean) / std
+
+
+def unscale(values: np.ndarray, stats: tuple[float, float]) -> np.ndarray:
+    mean, std = stats
+    return values * std + mean
+
+
+def quiet() -> None:
+    """Silence the libraries' info logs and routine warnings (they go to stderr, not the results)."""
+    import logging
+    import warnings
+
+    for name in ("lightning", "lightning.pytorch", "lightning.fabric", "pytorch_lightning", "darts", "neuralforecast"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
