@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -147,14 +148,25 @@ def median(values: list[float]) -> float | None:
 
 
 def run_task(
-    name: str, systems: list[str], settings: Settings, repeats: int, timeout: float | None, idle_wait: float
+    name: str,
+    systems: list[str],
+    settings: Settings,
+    repeats: int,
+    timeout: float | None,
+    idle_wait: float,
+    window_norm: str = "task",
 ) -> dict:
     data = load_task(name)
     task = data.task
+    if window_norm == "task":
+        settings = replace(settings, window_norm=task.window_norm)
+    elif window_norm is not None:
+        settings = replace(settings, window_norm=window_norm)
     print(
         f"\ntask {name}: {task.title}; lookback {task.lookback}, horizon {task.horizon}, "
         f"{len(data.names)} series x {data.length} steps, test {data.test_rows} steps, "
-        f"{data.train_windows} training windows, {len(data.origins) * len(data.names)} test windows",
+        f"{data.train_windows} training windows, {len(data.origins) * len(data.names)} test windows, "
+        f"window_norm {settings.window_norm}",
         flush=True,
     )
     runs: dict[str, list[dict]] = {system: [] for system in systems}
@@ -235,11 +247,11 @@ def table(name: str, result: dict) -> str:
     """One task's results as a Markdown table; ratios are peer / grucast."""
     lines = [
         f"**Task {name}**: {result['title']}; lookback {result['lookback']}, horizon {result['horizon']}, "
-        f"{result['settings']['epochs']} epochs, medians of {result['repeats']} run(s), "
+        f"{result['settings']['epochs']} epochs, window_norm {result['settings']['window_norm']}, medians of {result['repeats']} run(s), "
         f"{result['test_windows']} test windows.",
         "",
         "| system | train s | windows/s | backtest s | peak RSS MB | MAE | RMSE | sMAPE | MASE "
-        "| train ×| backtest × | RSS × | MAE × |",
+        "| train × | backtest × | RSS × | MAE × |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for system, entry in result["systems"].items():
@@ -303,13 +315,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", default="a", help=f"comma-separated, from {', '.join(TASKS)} (default: a)")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated (default: all)")
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=1, help="runs per system and task; medians are reported")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per system and task; medians are reported")
     parser.add_argument("--hidden-size", type=int, default=64)
     parser.add_argument("--num-layers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--window-norm", choices=("task", "none", "mean_std"), default="task",
+        help="per-window normalisation for every system: the task's choice (default), or one for all tasks",
+    )
     parser.add_argument("--timeout", type=float, default=None, help="seconds per worker process (default: none)")
     parser.add_argument(
         "--idle-wait", type=float, default=120.0,
@@ -334,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
     results.setdefault("tasks", {})
     for name in tasks:
-        results["tasks"][name] = run_task(name, systems, settings, args.repeats, args.timeout, args.idle_wait)
+        results["tasks"][name] = run_task(name, systems, settings, args.repeats, args.timeout, args.idle_wait, args.window_norm)
         results["machine"] = machine()
         results["versions"] = {
             system: entry["version"]

@@ -36,6 +36,9 @@ class Task:
         horizon: steps forecast from each origin.
         season: seasonal period of the seasonal naive baseline and of MASE's scale.
         freq: pandas frequency alias of the time grid.
+        window_norm: the per-window normalisation every system uses on this task
+            (see :class:`systems.common.Settings`): ``"mean_std"`` for the price
+            series, which trends out of its training range; ``"none"`` otherwise.
         test_fraction: share of each series held out at its end.
     """
 
@@ -45,6 +48,7 @@ class Task:
     horizon: int
     season: int
     freq: str
+    window_norm: str = "none"
     test_fraction: float = 0.1
 
 
@@ -54,7 +58,7 @@ TASKS: dict[str, Task] = {
         Task("a", "one hourly electricity series (household global active power)", 168, 24, 24, "h"),
         Task("b1", "global model over 4 hourly household channels, one step", 90, 1, 24, "h"),
         Task("b24", "global model over 4 hourly household channels, one day", 90, 24, 24, "h"),
-        Task("c", "one daily price series (geometric random walk, seed 2002)", 60, 1, 1, "D"),
+        Task("c", "one daily price series (geometric random walk, seed 2002)", 60, 1, 1, "D", "mean_std"),
     )
 }
 

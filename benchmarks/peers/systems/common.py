@@ -26,6 +26,11 @@ class Settings:
         seed: seeds each library's initialisation and shuffling.
         threads: torch CPU threads (``torch.set_num_threads``) and OpenMP threads.
         grad_clip: gradient norm clip (Lightning's ``gradient_clip_val``).
+        window_norm: ``"none"``, or ``"mean_std"``: each input window is also
+            standardised by its own mean and standard deviation, undone on the way
+            out (grucast ``window_norm="mean_std"``, Darts reversible instance norm,
+            NeuralForecast ``scaler_type="standard"``, PyTorch Forecasting
+            ``EncoderNormalizer``), for series that leave their training range.
     """
 
     hidden_size: int = 64
@@ -37,6 +42,7 @@ class Settings:
     seed: int = 0
     threads: int = 2
     grad_clip: float = 1.0
+    window_norm: str = "none"
 
     def to_dict(self) -> dict:
         return asdict(self)

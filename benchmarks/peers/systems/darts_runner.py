@@ -52,6 +52,7 @@ def run(data: TaskData, settings: Settings) -> Output:
         hidden_dim=settings.hidden_size,
         n_rnn_layers=settings.num_layers,
         hidden_fc_sizes=None,
+        use_reversible_instance_norm=settings.window_norm == "mean_std",
         dropout=settings.dropout,
         batch_size=settings.batch_size,
         n_epochs=settings.epochs,

@@ -29,7 +29,7 @@ def run(data: TaskData, settings: Settings) -> Output:
         val_size=0,
         # Plain per-series standardisation fitted on the training part, no extra inputs.
         scaler="standard",
-        window_norm="none",
+        window_norm=settings.window_norm,
         calendar=None,
         epochs=settings.epochs,
         batch_size=settings.batch_size,

@@ -67,7 +67,7 @@ def run(data: TaskData, settings: Settings) -> Output:
         batch_size=len(data.names),
         windows_batch_size=settings.batch_size,
         inference_windows_batch_size=INFERENCE_BATCH,
-        scaler_type="identity",
+        scaler_type="standard" if settings.window_norm == "mean_std" else "identity",
         random_seed=settings.seed,
         accelerator="cpu",
         devices=1,

@@ -36,7 +36,7 @@ from tasks import TaskData
 def run(data: TaskData, settings: Settings) -> Output:
     import lightning.pytorch as pl
     import pytorch_forecasting
-    from pytorch_forecasting import RecurrentNetwork, TimeSeriesDataSet
+    from pytorch_forecasting import EncoderNormalizer, RecurrentNetwork, TimeSeriesDataSet
     from pytorch_forecasting.metrics import MAE
     from torch import nn
 
@@ -70,7 +70,7 @@ def run(data: TaskData, settings: Settings) -> Output:
         min_prediction_length=task.horizon,
         max_prediction_length=task.horizon,
         time_varying_unknown_reals=["y"],
-        target_normalizer=None,
+        target_normalizer=EncoderNormalizer(method="standard") if settings.window_norm == "mean_std" else None,
         add_relative_time_idx=False,
         add_target_scales=False,
         add_encoder_length=False,
