@@ -17,6 +17,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -169,12 +170,15 @@ def mingru_rows(torch, quick: bool) -> list[dict]:
     return rows
 
 
+_PROCESS_SCOPE = contextlib.ExitStack()
+
+
 def child(malloc: str, quick: bool) -> dict:
     """One full measurement in this process; malloc is 'default' or 'tuned'."""
     if malloc == "tuned":
         from grucast.runtime import keep_freed_memory
 
-        keep_freed_memory()
+        _PROCESS_SCOPE.enter_context(keep_freed_memory())  # until the process exits
     import torch
 
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))

@@ -105,9 +105,6 @@ def fit_module(
     pl.seed_everything(config.seed, workers=True, verbose=False)
     if config.threads is not None:
         torch.set_num_threads(config.threads)
-    if config.accelerator in ("cpu", "auto") and not torch.cuda.is_available():
-        keep_freed_memory()
-
     run_dir = Path(run_dir)
     callbacks = [
         *callbacks,
@@ -118,7 +115,8 @@ def fit_module(
     ]
     if config.patience > 0:
         callbacks.append(EarlyStopping(monitor=module.monitor, mode="min", patience=config.patience))
-    with _quiet_lightning():
+    on_cpu = config.accelerator in ("cpu", "auto") and not torch.cuda.is_available()
+    with _quiet_lightning(), keep_freed_memory() if on_cpu else contextlib.nullcontext():
         logger = CSVLogger(run_dir, name="logs", version="")
         progress = sys.stderr.isatty() if config.progress is None else config.progress
         trainer = pl.Trainer(

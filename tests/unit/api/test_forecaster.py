@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from grucast.api import Forecaster
+from grucast.api.forecaster import calibration_sample, inference_batch_size
 from grucast.api.intervals import conformal_radius
 from grucast.data import NotFittedError, from_dataframe
 
@@ -138,3 +139,30 @@ def test_temporary_training_folder_goes_with_the_forecaster():
     del forecaster
     gc.collect()
     assert not folder.exists()
+
+
+def test_forecasts_do_not_depend_on_the_inference_batch_size(fitted, monkeypatch):
+    forecaster, _ = fitted
+    whole = forecaster.forecast_windows(part="train")
+    # 7 windows per pass: many batches, the last one short, results stitched in order.
+    monkeypatch.setattr("grucast.api.forecaster.inference_batch_size", lambda *args: 7)
+    pieces = forecaster.forecast_windows(part="train")
+    for key in ("actual", "series", "origin"):
+        np.testing.assert_array_equal(pieces[key], whole[key], err_msg=key)
+    for key in ("forecast", "lower", "upper"):  # a matmul's rounding may depend on its row count
+        np.testing.assert_allclose(pieces[key], whole[key], rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+def test_inference_batches_keep_the_input_projection_under_budget():
+    # lookback 168, hidden 64: 168 * 3 * 64 * 4 bytes = 129 KiB a window; 24 MiB / 129 KiB = 190.
+    assert inference_batch_size(168, 64) == 128
+    assert inference_batch_size(90, 256) == 64  # 270 KiB a window
+    assert inference_batch_size(10, 50) == 4096  # capped
+    assert inference_batch_size(5000, 1024) == 32  # floored
+
+
+def test_calibration_uses_evenly_spaced_windows_beyond_the_limit():
+    np.testing.assert_array_equal(calibration_sample(5, limit=8).numpy(), np.arange(5))
+    sample = calibration_sample(100_000, limit=8192).numpy()
+    assert len(sample) == 8192 and sample[0] == 0 and sample[-1] == 99_999
+    assert (np.diff(sample) >= 12).all() and (np.diff(sample) <= 13).all()
