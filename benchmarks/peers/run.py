@@ -155,13 +155,22 @@ def run_task(
     timeout: float | None,
     idle_wait: float,
     window_norm: str = "task",
+    previous: dict | None = None,
 ) -> dict:
+    """Run ``systems`` on task ``name``; systems not run keep their entries in ``previous``
+    when it was measured with the same settings."""
     data = load_task(name)
     task = data.task
     if window_norm == "task":
         settings = replace(settings, window_norm=task.window_norm)
     elif window_norm is not None:
         settings = replace(settings, window_norm=window_norm)
+    if task.epochs is not None:
+        settings = replace(settings, epochs=task.epochs)
+    # Every system forecasts the test windows in batches of the size grucast picks.
+    from grucast.api.forecaster import inference_batch_size
+
+    settings = replace(settings, inference_batch=inference_batch_size(task.lookback, settings.hidden_size))
     print(
         f"\ntask {name}: {task.title}; lookback {task.lookback}, horizon {task.horizon}, "
         f"{len(data.names)} series x {data.length} steps, test {data.test_rows} steps, "
@@ -195,9 +204,13 @@ def run_task(
             runs[system].append(result)
 
     report = {}
+    if previous and previous.get("settings") == settings.to_dict():
+        report = {k: v for k, v in previous["systems"].items() if k not in runs}
+    elif previous:
+        print(f"  (earlier results for task {name} used other settings and are replaced)", flush=True)
     for system, results in runs.items():
         good = [r for r in results if "error" not in r]
-        entry = {"model": SYSTEMS[system][1], "runs": results, "ok_runs": len(good)}
+        entry = {"model": SYSTEMS[system][1], "runs": results, "ok_runs": len(good), "repeats": len(results)}
         if good:
             entry["version"] = good[0]["version"]
             entry["torch"] = good[0]["torch"]
@@ -206,11 +219,11 @@ def run_task(
         else:
             entry["error"] = results[-1]["error"] if results else "not run"
         report[system] = entry
+    report = {system: report[system] for system in SYSTEMS if system in report}  # fixed row order
     base = report.get("grucast")
-    if base and "median" in base:
-        for system, entry in report.items():
-            if system == "grucast" or "median" not in entry:
-                continue
+    for system, entry in report.items():
+        entry.pop("vs_grucast", None)
+        if base and "median" in base and system != "grucast" and "median" in entry:
             # Peer / grucast: above 1 means grucast is faster, leaner or more accurate.
             entry["vs_grucast"] = {
                 "train_time": entry["median"]["train_seconds"] / base["median"]["train_seconds"],
@@ -229,7 +242,7 @@ def run_task(
         "train_windows": data.train_windows,
         "test_windows": int(len(data.origins) * len(data.names)),
         "settings": settings.to_dict(),
-        "repeats": repeats,
+        "repeats": max(e.get("repeats", repeats) for e in report.values()) if report else repeats,
         "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "systems": report,
         "baselines": baselines(data),
@@ -247,21 +260,21 @@ def table(name: str, result: dict) -> str:
     """One task's results as a Markdown table; ratios are peer / grucast."""
     lines = [
         f"**Task {name}**: {result['title']}; lookback {result['lookback']}, horizon {result['horizon']}, "
-        f"{result['settings']['epochs']} epochs, window_norm {result['settings']['window_norm']}, medians of {result['repeats']} run(s), "
-        f"{result['test_windows']} test windows.",
+        f"{result['settings']['epochs']} epochs, window_norm {result['settings']['window_norm']}, "
+        f"{result['test_windows']} test windows; medians over the runs counted.",
         "",
-        "| system | train s | windows/s | backtest s | peak RSS MB | MAE | RMSE | sMAPE | MASE "
+        "| system | runs | train s | windows/s | backtest s | peak RSS MB | MAE | RMSE | sMAPE | MASE "
         "| train × | backtest × | RSS × | MAE × |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for system, entry in result["systems"].items():
         if "median" not in entry:
-            lines.append(f"| {system} | failed: {entry.get('error', '')[:80]} |" + " |" * 12)
+            lines.append(f"| {system} | 0 | failed: {entry.get('error', '')[:80]} |" + " |" * 12)
             continue
         m, q = entry["median"], entry["metrics"]
         r = entry.get("vs_grucast", {})
         lines.append(
-            f"| {system} | {_fmt(m['train_seconds'], 1)} | {_fmt(m['windows_per_second'], 0)} "
+            f"| {system} | {entry['ok_runs']} | {_fmt(m['train_seconds'], 1)} | {_fmt(m['windows_per_second'], 0)} "
             f"| {_fmt(m['backtest_seconds'], 2)} | {_fmt(m['peak_rss_mb'], 0)} "
             f"| {_fmt(q['mae'], 4)} | {_fmt(q['rmse'], 4)} | {_fmt(q['smape'], 2)} | {_fmt(q['mase'], 3)} "
             f"| {_fmt(r.get('train_time'), 2)} | {_fmt(r.get('backtest_time'), 2)} "
@@ -269,7 +282,7 @@ def table(name: str, result: dict) -> str:
         )
     for kind, q in result["baselines"].items():
         lines.append(
-            f"| {kind} (baseline) | | | | | {_fmt(q['mae'], 4)} | {_fmt(q['rmse'], 4)} "
+            f"| {kind} (baseline) | | | | | | {_fmt(q['mae'], 4)} | {_fmt(q['rmse'], 4)} "
             f"| {_fmt(q['smape'], 2)} | {_fmt(q['mase'], 3)} | | | | |"
         )
     lines += ["", "× columns: peer / grucast (above 1: grucast is faster, leaner or more accurate)."]
@@ -350,7 +363,10 @@ def main(argv: list[str] | None = None) -> int:
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
     results.setdefault("tasks", {})
     for name in tasks:
-        results["tasks"][name] = run_task(name, systems, settings, args.repeats, args.timeout, args.idle_wait, args.window_norm)
+        results["tasks"][name] = run_task(
+            name, systems, settings, args.repeats, args.timeout, args.idle_wait, args.window_norm,
+            previous=results["tasks"].get(name),
+        )
         results["machine"] = machine()
         results["versions"] = {
             system: entry["version"]

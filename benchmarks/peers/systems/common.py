@@ -7,11 +7,6 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-#: Windows per forward pass when forecasting the test windows, for every system.
-#: grucast's ``forecast_windows`` uses 4096; each peer is given the same.
-INFERENCE_BATCH = 4096
-
-
 @dataclass(frozen=True)
 class Settings:
     """Model and training settings, shared by all systems.
@@ -26,6 +21,10 @@ class Settings:
         seed: seeds each library's initialisation and shuffling.
         threads: torch CPU threads (``torch.set_num_threads``) and OpenMP threads.
         grad_clip: gradient norm clip (Lightning's ``gradient_clip_val``).
+        inference_batch: windows per forward pass when forecasting the test windows,
+            for every system: what grucast's ``forecast_windows`` uses for the task's
+            lookback and hidden size (``grucast.api.forecaster.inference_batch_size``,
+            set by ``run.py``; 128 windows at lookback 168, 256 at 90, 512 at 60).
         window_norm: ``"none"``, or ``"mean_std"``: each input window is also
             standardised by its own mean and standard deviation, undone on the way
             out (grucast ``window_norm="mean_std"``, Darts reversible instance norm,
@@ -43,6 +42,7 @@ class Settings:
     threads: int = 2
     grad_clip: float = 1.0
     window_norm: str = "none"
+    inference_batch: int = 256
 
     def to_dict(self) -> dict:
         return asdict(self)

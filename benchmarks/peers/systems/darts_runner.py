@@ -13,7 +13,7 @@ Setting conversions (grucast name -> Darts):
   standard deviation (what grucast's ``scaler="standard"`` does) and forecasts are
   scaled back; Darts' own ``Scaler`` would do the same arithmetic;
 * backtest: ``historical_forecasts(retrain=False, stride=1, last_points_only=False)``
-  from the first test step, with ``predict_kwargs={"batch_size": 4096}``.
+  from the first test step, with ``predict_kwargs={"batch_size": settings.inference_batch}``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from systems.common import INFERENCE_BATCH, Output, Settings, quiet, row_lookup, scale, unscale
+from systems.common import Output, Settings, quiet, row_lookup, scale, unscale
 from tasks import TaskData
 
 
@@ -84,7 +84,7 @@ def run(data: TaskData, settings: Settings) -> Output:
         overlap_end=False,
         last_points_only=False,
         verbose=False,
-        predict_kwargs={"batch_size": INFERENCE_BATCH},
+        predict_kwargs={"batch_size": settings.inference_batch},
     )
     backtest_seconds = time.perf_counter() - start
 

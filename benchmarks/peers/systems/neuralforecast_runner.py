@@ -18,7 +18,7 @@ Setting conversions (grucast name -> NeuralForecast):
   which grucast calls ``window_norm``, switched off in this benchmark);
 * backtest: ``cross_validation(use_fitted=True, test_size=..., step_size=1)`` on the
   whole series, which forecasts every test window with the fitted weights, no refit;
-  ``inference_windows_batch_size=4096``.
+  ``inference_windows_batch_size=settings.inference_batch``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from systems.common import INFERENCE_BATCH, Output, Settings, quiet, row_lookup, scale, unscale
+from systems.common import Output, Settings, quiet, row_lookup, scale, unscale
 from tasks import TaskData
 
 
@@ -66,7 +66,7 @@ def run(data: TaskData, settings: Settings) -> Output:
         learning_rate=settings.lr,
         batch_size=len(data.names),
         windows_batch_size=settings.batch_size,
-        inference_windows_batch_size=INFERENCE_BATCH,
+        inference_windows_batch_size=settings.inference_batch,
         scaler_type="standard" if settings.window_norm == "mean_std" else "identity",
         random_seed=settings.seed,
         accelerator="cpu",

@@ -19,7 +19,7 @@ Setting conversions (grucast name -> PyTorch Forecasting):
   (relative time index, target scales, encoder length all off);
 * backtest: ``TimeSeriesDataSet.from_dataset(training, whole series,
   min_prediction_idx=first test row)`` and ``model.predict(..., return_index=True)``,
-  batch 4096. The time to build that dataset is part of the backtest time.
+  batch ``settings.inference_batch``. The time to build that dataset is part of the backtest time.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from systems.common import INFERENCE_BATCH, Output, Settings, quiet, scale, unscale
+from systems.common import Output, Settings, quiet, scale, unscale
 from tasks import TaskData
 
 
@@ -102,7 +102,7 @@ def run(data: TaskData, settings: Settings) -> Output:
 
     start = time.perf_counter()
     test = TimeSeriesDataSet.from_dataset(training, long, min_prediction_idx=data.train_end, stop_randomization=True)
-    test_loader = test.to_dataloader(train=False, batch_size=INFERENCE_BATCH, num_workers=0)
+    test_loader = test.to_dataloader(train=False, batch_size=settings.inference_batch, num_workers=0)
     prediction = model.predict(
         test_loader,
         return_index=True,
