@@ -170,7 +170,10 @@ def run_task(
     # Every system forecasts the test windows in batches of the size grucast picks.
     from grucast.api.forecaster import inference_batch_size
 
-    settings = replace(settings, inference_batch=inference_batch_size(task.lookback, settings.hidden_size))
+    settings = replace(
+        settings,
+        inference_batch=inference_batch_size(task.lookback, settings.hidden_size, training_batch=settings.batch_size),
+    )
     print(
         f"\ntask {name}: {task.title}; lookback {task.lookback}, horizon {task.horizon}, "
         f"{len(data.names)} series x {data.length} steps, test {data.test_rows} steps, "
@@ -292,6 +295,38 @@ def table(name: str, result: dict) -> str:
     return "\n".join(lines)
 
 
+def summary(results: dict) -> str:
+    """All tasks in one Markdown table: grucast against the best peer on each measure."""
+    lines = [
+        "| task | epochs | grucast train s | fastest peer | train × | grucast backtest s | backtest × "
+        "| grucast peak MB | leanest peer MB | RSS × | grucast MAE | best peer MAE | naive MAE | seasonal naive MAE |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, result in results["tasks"].items():
+        base = result["systems"].get("grucast", {})
+        peers = {k: e for k, e in result["systems"].items() if k != "grucast" and "median" in e}
+        if "median" not in base or not peers:
+            continue
+        m = base["median"]
+        fastest = min(peers, key=lambda k: peers[k]["median"]["train_seconds"])
+        quickest = min(peers, key=lambda k: peers[k]["median"]["backtest_seconds"])
+        leanest = min(peers, key=lambda k: peers[k]["median"]["peak_rss_mb"])
+        best = min(peers, key=lambda k: peers[k]["metrics"]["mae"])
+        lines.append(
+            f"| {name} | {result['settings']['epochs']} | {_fmt(m['train_seconds'], 1)} "
+            f"| {fastest} {_fmt(peers[fastest]['median']['train_seconds'], 1)} "
+            f"| {_fmt(peers[fastest]['median']['train_seconds'] / m['train_seconds'], 2)} "
+            f"| {_fmt(m['backtest_seconds'], 2)} "
+            f"| {_fmt(peers[quickest]['median']['backtest_seconds'] / m['backtest_seconds'], 2)} "
+            f"| {_fmt(m['peak_rss_mb'], 0)} | {_fmt(peers[leanest]['median']['peak_rss_mb'], 0)} "
+            f"| {_fmt(peers[leanest]['median']['peak_rss_mb'] / m['peak_rss_mb'], 2)} "
+            f"| {_fmt(base['metrics']['mae'], 4)} | {_fmt(peers[best]['metrics']['mae'], 4)} ({best}) "
+            f"| {_fmt(result['baselines']['naive']['mae'], 4)} | {_fmt(result['baselines']['seasonal_naive']['mae'], 4)} |"
+        )
+    lines += ["", "× columns: best peer / grucast (above 1: grucast is faster or leaner)."]
+    return "\n".join(lines)
+
+
 def targets(result: dict) -> list[str]:
     """The issue's targets against the peers that ran: met or not."""
     peers = [e for s, e in result["systems"].items() if s != "grucast" and "vs_grucast" in e]
@@ -346,7 +381,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--keep-tmp", action="store_true", help=f"keep the workers' files in {SCRATCH}")
+    parser.add_argument("--report", action="store_true", help="only print the tables of the results in --out")
     args = parser.parse_args(argv)
+    if args.report:
+        if not args.out.exists():
+            parser.error(f"no results at {args.out}; run the benchmark first")
+        results = json.loads(args.out.read_text())
+        for name, result in results["tasks"].items():
+            print(table(name, result) + "\n")
+        print(summary(results))
+        return 0
 
     tasks = [t for t in args.tasks.split(",") if t]
     systems = [s for s in args.systems.split(",") if s]
@@ -380,6 +424,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2) + "\n")
         print("\n" + table(name, results["tasks"][name]), flush=True)
+    print("\n" + summary(results), flush=True)
     if not args.keep_tmp:
         shutil.rmtree(SCRATCH, ignore_errors=True)
     print(f"\nwrote {args.out}")

@@ -146,3 +146,24 @@ def test_cell_matches_torch_cell(bias):
     for g, r in zip(got, want):
         torch.testing.assert_close(g, r, **F64)
     torch.testing.assert_close(ours(x[0]), ref(x[0]), **F64)  # unbatched, no state
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.parametrize("num_layers,bidirectional", [(1, False), (2, False), (2, True)])
+def test_gradients_through_the_last_state_alone(reset_after, num_layers, bidirectional):
+    # A forecaster reads only h_n: no gradient reaches the top layer's outputs, and the
+    # kernel then skips them. The reference is torch.nn.GRU (reset after the matmul)
+    # or the autograd engine, itself tested against the textbook (reset before).
+    kwargs = {"input_size": 3, "hidden_size": 5, "num_layers": num_layers, "bidirectional": bidirectional}
+    ours = GRU(dtype=torch.float64, engine="fused", reset_after=reset_after, **kwargs)
+    if reset_after:
+        ref = torch.nn.GRU(dtype=torch.float64, **kwargs)
+    else:
+        ref = GRU(dtype=torch.float64, engine="autograd", reset_after=False, **kwargs)
+    ours.load_state_dict(ref.state_dict())
+    x = torch.randn(7, 4, 3, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(num_layers * (2 if bidirectional else 1), 4, 5, dtype=torch.float64)
+    grads_ref = torch.autograd.grad((ref(x)[1] * w).sum(), [x, *ref.parameters()])
+    grads = torch.autograd.grad((ours(x)[1] * w).sum(), [x, *ours.parameters()])
+    for got, want in zip(grads, grads_ref, strict=True):
+        torch.testing.assert_close(got, want, **F64)

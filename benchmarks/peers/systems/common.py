@@ -24,7 +24,7 @@ class Settings:
         inference_batch: windows per forward pass when forecasting the test windows,
             for every system: what grucast's ``forecast_windows`` uses for the task's
             lookback and hidden size (``grucast.api.forecaster.inference_batch_size``,
-            set by ``run.py``; 128 windows at lookback 168, 256 at 90, 512 at 60).
+            set by ``run.py``; 128 windows at lookback 168, 256 at 90 and at 60).
         window_norm: ``"none"``, or ``"mean_std"``: each input window is also
             standardised by its own mean and standard deviation, undone on the way
             out (grucast ``window_norm="mean_std"``, Darts reversible instance norm,

@@ -334,7 +334,9 @@ class Forecaster:
             index = torch.arange(len(dataset))
         device = next(self.module_.parameters()).device
         self.module_.eval()
-        batch_size = inference_batch_size(self.settings_.lookback, self.settings_.hidden_size)
+        batch_size = inference_batch_size(
+            self.settings_.lookback, self.settings_.hidden_size, training_batch=self.training_.batch_size
+        )
         # Results go into tensors allocated once: small tensors kept from every batch
         # get carved out of the big buffers the batch before freed, and the heap then
         # grew by about one batch's activations per batch.
@@ -368,20 +370,24 @@ class Forecaster:
         return self.scaler_.inverse_target(restored, batch["series"])[..., 0].numpy()
 
 
-def inference_batch_size(lookback: int, hidden_size: int, budget_bytes: int = 24 << 20) -> int:
+def inference_batch_size(
+    lookback: int, hidden_size: int, training_batch: int | None = None, budget_bytes: int = 24 << 20
+) -> int:
     """Windows per forward pass without gradients: a power of two in [32, 4096].
 
     The largest buffer of a recurrent layer is its input projection for all steps,
     ``lookback * 3 * hidden_size`` float32 values per window (4 gate blocks for an
     LSTM, the same order). Batches are kept to ``budget_bytes`` of it: below
     glibc's largest automatic mmap threshold (32 MiB), freed buffers are reused by
-    the next batch instead of being mapped and page-faulted afresh, which made
-    batches of 256 windows slower than batches of 128, and peak memory stays small.
-    Per-step matmuls of 32+ rows already run near their best speed.
+    the next batch instead of being mapped and page-faulted afresh (at lookback 168,
+    hidden 64, batches of 256 windows were slower than batches of 128). They are
+    also no larger than the training batch (or 128 windows, if that is smaller), so
+    forecasting never needs more memory than training did.
     """
     per_window = 4 * lookback * 3 * hidden_size
+    limit = 4096 if training_batch is None else max(training_batch, 128)
     size = 4096
-    while size > 32 and size * per_window > budget_bytes:
+    while size > 32 and (size * per_window > budget_bytes or size > limit):
         size //= 2
     return size
 

@@ -49,8 +49,8 @@ class _FusedGRUSequence(torch.autograd.Function):
     @once_differentiable
     def backward(ctx: Any, grad_out: Tensor | None, grad_last: Tensor | None):  # type: ignore[override]
         h0, weight_hh, out, cache = ctx.saved_tensors
-        if grad_out is None:
-            grad_out = torch.zeros_like(out)
+        if grad_out is None:  # only the last state was used: the kernel skips d_out
+            grad_out = out.new_empty(0)
         if grad_last is None:
             grad_last = torch.zeros_like(h0)
         d_x, d_h0, d_w, d_b = load_kernel().backward(

@@ -145,7 +145,7 @@ def test_forecasts_do_not_depend_on_the_inference_batch_size(fitted, monkeypatch
     forecaster, _ = fitted
     whole = forecaster.forecast_windows(part="train")
     # 7 windows per pass: many batches, the last one short, results stitched in order.
-    monkeypatch.setattr("grucast.api.forecaster.inference_batch_size", lambda *args: 7)
+    monkeypatch.setattr("grucast.api.forecaster.inference_batch_size", lambda *args, **kwargs: 7)
     pieces = forecaster.forecast_windows(part="train")
     for key in ("actual", "series", "origin"):
         np.testing.assert_array_equal(pieces[key], whole[key], err_msg=key)
@@ -159,6 +159,11 @@ def test_inference_batches_keep_the_input_projection_under_budget():
     assert inference_batch_size(90, 256) == 64  # 270 KiB a window
     assert inference_batch_size(10, 50) == 4096  # capped
     assert inference_batch_size(5000, 1024) == 32  # floored
+    # Never above the training batch (or 128): forecasting needs no more memory than training.
+    assert inference_batch_size(60, 64) == 512
+    assert inference_batch_size(60, 64, training_batch=256) == 256
+    assert inference_batch_size(60, 64, training_batch=300) == 256
+    assert inference_batch_size(60, 64, training_batch=16) == 128
 
 
 def test_calibration_uses_evenly_spaced_windows_beyond_the_limit():

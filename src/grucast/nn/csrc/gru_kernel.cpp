@@ -249,16 +249,14 @@ std::vector<at::Tensor> gru_forward(const at::Tensor& xg, const at::Tensor& h0,
 //               dh_{t-1} += d(rh) r + [da_r | da_z] @ W_hrz
 // dxg_t = [da_r | da_z | da_n]; dW_h and db_h are summed over all steps at the end.
 
-// reset after: cache row c = (r | k | n | gh_n); writes the dxg row, the step's dgh
-// row (3H, reused every step), the dgh_n row kept for the weight gradient, and dh k.
-// dgh's r and z blocks equal dxg's, so only its n block is kept for all steps.
-template <typename T>
+// reset after: cache row c = (r | k | n | gh_n); writes dxg and dgh rows, dh k.
+template <typename T, bool kDout>
 GRU_ROW bwd_row_after(int64_t H, T s, const T* __restrict__ c, const T* __restrict__ hp,
                       const T* __restrict__ dh, const T* __restrict__ dout, T* __restrict__ dx,
-                      T* __restrict__ dg, T* __restrict__ dgn, T* __restrict__ dkeep) {
+                      T* __restrict__ dg, T* __restrict__ dkeep) {
   for (int64_t j = 0; j < H; ++j) {
     const T r = c[j], k = c[H + j], n = c[2 * H + j], gn = c[3 * H + j];
-    const T d = dh[j] + dout[j];
+    const T d = kDout ? dh[j] + dout[j] : dh[j];
     const T dan = d * (T(1) - k) * (T(1) - n * n);
     const T daz = s * d * (hp[j] - n) * k * (T(1) - k);
     const T dar = dan * gn * r * (T(1) - r);
@@ -268,19 +266,18 @@ GRU_ROW bwd_row_after(int64_t H, T s, const T* __restrict__ c, const T* __restri
     dg[j] = dar;
     dg[H + j] = daz;
     dg[2 * H + j] = dan * r;
-    dgn[j] = dan * r;
     dkeep[j] = d * k;
   }
 }
 
 // reset before, first pass: da_z, da_n into dx, dh k into dkeep.
-template <typename T>
+template <typename T, bool kDout>
 GRU_ROW bwd_row_before_zn(int64_t H, T s, const T* __restrict__ c, const T* __restrict__ hp,
                           const T* __restrict__ dh, const T* __restrict__ dout,
                           T* __restrict__ dx, T* __restrict__ dkeep) {
   for (int64_t j = 0; j < H; ++j) {
     const T k = c[H + j], n = c[2 * H + j];
-    const T d = dh[j] + dout[j];
+    const T d = kDout ? dh[j] + dout[j] : dh[j];
     dx[H + j] = s * d * (hp[j] - n) * k * (T(1) - k);
     dx[2 * H + j] = d * (T(1) - k) * (T(1) - n * n);
     dkeep[j] = d * k;
@@ -301,30 +298,35 @@ GRU_ROW bwd_row_before_r(int64_t H, const T* __restrict__ c, const T* __restrict
 template <typename T>
 void backward_reset_after(const at::Tensor& d_out, const at::Tensor& h0, const at::Tensor& w_hh,
                           const at::Tensor& out, const at::Tensor& cache, T s, at::Tensor& dxg,
-                          at::Tensor& dgn, at::Tensor& dh) {
+                          at::Tensor& dgh, at::Tensor& dh) {
   const int64_t steps = out.size(0), batch = out.size(1), H = out.size(2);
   at::Tensor dh_keep = at::empty({batch, H}, out.options());
-  const T* dout_p = d_out.data_ptr<T>();
+  // No gradient reaches the outputs when only the last state is used (the top layer
+  // of a forecaster): d_out is then undefined and never read.
+  const bool has_dout = d_out.defined();
+  const T* dout_p = has_dout ? d_out.data_ptr<T>() : nullptr;
   const T* out_p = out.data_ptr<T>();
   const T* cache_p = cache.data_ptr<T>();
   const T* h0_p = h0.data_ptr<T>();
   T* dxg_p = dxg.data_ptr<T>();
-  at::Tensor dgh = at::empty({batch, 3 * H}, out.options());  // one step's, stays in cache
   T* dgh_p = dgh.data_ptr<T>();
-  T* dgn_p = dgn.data_ptr<T>();
   const T* dh_p = dh.data_ptr<T>();
   T* dk_p = dh_keep.data_ptr<T>();
   for (int64_t t = steps - 1; t >= 0; --t) {
     const T* hp = t > 0 ? out_p + (t - 1) * batch * H : h0_p;
     const T* c = cache_p + t * batch * 4 * H;
-    const T* dout = dout_p + t * batch * H;
+    const T* dout = has_dout ? dout_p + t * batch * H : nullptr;
     T* dx = dxg_p + t * batch * 3 * H;
-    T* dgn_t = dgn_p + t * batch * H;
+    T* dg = dgh_p + t * batch * 3 * H;
     for_rows(batch, H, [&](int64_t b) {
-      bwd_row_after<T>(H, s, c + b * 4 * H, hp + b * H, dh_p + b * H, dout + b * H,
-                       dx + b * 3 * H, dgh_p + b * 3 * H, dgn_t + b * H, dk_p + b * H);
+      if (has_dout)
+        bwd_row_after<T, true>(H, s, c + b * 4 * H, hp + b * H, dh_p + b * H, dout + b * H,
+                               dx + b * 3 * H, dg + b * 3 * H, dk_p + b * H);
+      else
+        bwd_row_after<T, false>(H, s, c + b * 4 * H, hp + b * H, dh_p + b * H, nullptr,
+                                dx + b * 3 * H, dg + b * 3 * H, dk_p + b * H);
     });
-    at::addmm_out(dh, dh_keep, dgh, w_hh);  // dh_{t-1} = dh k + dgh_t @ W_h
+    at::addmm_out(dh, dh_keep, dgh[t], w_hh);  // dh_{t-1} = dh k + dgh_t @ W_h
   }
 }
 
@@ -337,7 +339,8 @@ void backward_reset_before(const at::Tensor& d_out, const at::Tensor& h0, const 
   const at::Tensor w_n = w_hh.narrow(0, 2 * H, H);
   at::Tensor dh_keep = at::empty({batch, H}, out.options());
   at::Tensor d_rh = at::empty({batch, H}, out.options());
-  const T* dout_p = d_out.data_ptr<T>();
+  const bool has_dout = d_out.defined();
+  const T* dout_p = has_dout ? d_out.data_ptr<T>() : nullptr;
   const T* out_p = out.data_ptr<T>();
   const T* cache_p = cache.data_ptr<T>();
   const T* h0_p = h0.data_ptr<T>();
@@ -348,11 +351,15 @@ void backward_reset_before(const at::Tensor& d_out, const at::Tensor& h0, const 
   for (int64_t t = steps - 1; t >= 0; --t) {
     const T* hp = t > 0 ? out_p + (t - 1) * batch * H : h0_p;
     const T* c = cache_p + t * batch * 4 * H;
-    const T* dout = dout_p + t * batch * H;
+    const T* dout = has_dout ? dout_p + t * batch * H : nullptr;
     T* dx = dxg_p + t * batch * 3 * H;
     for_rows(batch, H, [&](int64_t b) {
-      bwd_row_before_zn<T>(H, s, c + b * 4 * H, hp + b * H, dh_p + b * H, dout + b * H,
-                           dx + b * 3 * H, dk_p + b * H);
+      if (has_dout)
+        bwd_row_before_zn<T, true>(H, s, c + b * 4 * H, hp + b * H, dh_p + b * H, dout + b * H,
+                                   dx + b * 3 * H, dk_p + b * H);
+      else
+        bwd_row_before_zn<T, false>(H, s, c + b * 4 * H, hp + b * H, dh_p + b * H, nullptr,
+                                    dx + b * 3 * H, dk_p + b * H);
     });
     const at::Tensor dx_step = dxg[t];
     at::mm_out(d_rh, dx_step.narrow(1, 2 * H, H), w_n);  // d(r h) = da_n @ W_hn
@@ -380,7 +387,8 @@ std::vector<at::Tensor> gru_backward(const at::Tensor& d_out_in, const at::Tenso
                                      const at::Tensor& out, const at::Tensor& cache,
                                      bool reset_after, double sign) {
   const int64_t steps = out.size(0), batch = out.size(1), H = out.size(2);
-  const at::Tensor d_out = d_out_in.contiguous();
+  // An empty d_out means no gradient reaches the outputs.
+  const at::Tensor d_out = d_out_in.numel() > 0 ? d_out_in.contiguous() : at::Tensor();
   at::Tensor dxg = at::empty({steps, batch, 3 * H}, out.options());
   at::Tensor dh = d_hn.contiguous().clone();
   at::Tensor dw, db;
@@ -389,11 +397,10 @@ std::vector<at::Tensor> gru_backward(const at::Tensor& d_out_in, const at::Tenso
   AT_DISPATCH_FLOATING_TYPES(out.scalar_type(), "gru_backward", [&] {
     const scalar_t s = static_cast<scalar_t>(sign);
     if (reset_after) {
-      at::Tensor dgn = at::empty({steps, batch, H}, out.options());
-      backward_reset_after<scalar_t>(d_out, h0, w_hh, out, cache, s, dxg, dgn, dh);
-      const at::Tensor d_rz = dxg.narrow(2, 0, 2 * H);  // = dgh's r and z blocks
-      dw = at::cat({weight_grad(d_rz, h0, h_rest), weight_grad(dgn, h0, h_rest)}, 0);
-      db = at::cat({d_rz.sum({0, 1}), dgn.sum({0, 1})}, 0);
+      at::Tensor dgh = at::empty({steps, batch, 3 * H}, out.options());
+      backward_reset_after<scalar_t>(d_out, h0, w_hh, out, cache, s, dxg, dgh, dh);
+      dw = weight_grad(dgh, h0, h_rest);
+      db = dgh.sum({0, 1});
     } else {
       backward_reset_before<scalar_t>(d_out, h0, w_hh, out, cache, s, dxg, dh);
       const at::Tensor d_rz = dxg.narrow(2, 0, 2 * H);
