@@ -1,16 +1,19 @@
-"""Process-wide malloc settings that make training on the CPU faster.
+"""Process-wide memory settings that make training on the CPU faster and leaner.
 
+A training step allocates and frees the same large activation buffers every step.
 glibc returns large freed blocks to the operating system at once (blocks over the
-mmap threshold, and the top of the heap past the trim threshold). A training step
-allocates and frees the same large activation buffers every step, so each step
+mmap threshold, and the top of the heap past the trim threshold), so each step
 page-faults them back in; on a virtual machine that can cost more than the
-arithmetic. Raising both thresholds keeps freed memory in the process for reuse.
+arithmetic. Raising both thresholds keeps that memory, but then every buffer comes
+from one heap that the small allocations of each step fragment: on the peer
+benchmark's hourly task it grew to about twice the live set.
 
-Kept for good, that memory stacks up under whatever runs after training: with no
-mmap threshold every buffer comes from one heap that small long-lived tensors
-fragment, and forecasting many windows then grew the process by gigabytes. So the
-setting is scoped: :func:`keep_freed_memory` holds it for one block and then
-restores glibc's usual limits and hands the kept memory back.
+So while a model trains, :func:`keep_freed_memory` installs the fused kernel's
+block cache (``grucast/nn/csrc/block_cache.cpp``) as torch's CPU allocator: freed
+blocks of 1 MiB and more are kept and handed out again for the same size, which
+needs neither page faults nor a fragmented heap. Without the compiled kernel it
+falls back to raising glibc's thresholds. Either way the block restores the usual
+behaviour and hands the kept memory back when it ends.
 """
 
 from __future__ import annotations
@@ -67,23 +70,40 @@ def release_freed_memory() -> bool:
 _depth = 0
 
 
+def _block_cache():
+    from grucast.nn.kernels import load_kernel  # the cache lives in the kernel's extension
+
+    kernel = load_kernel()
+    return kernel if kernel is not None and hasattr(kernel, "block_cache_install") else None
+
+
 @contextlib.contextmanager
 def keep_freed_memory(threshold_bytes: int = 1 << 30) -> Iterator[bool]:
-    """Within the block, glibc keeps freed blocks below ``threshold_bytes`` for reuse.
+    """Within the block, large freed CPU blocks are kept for reuse.
 
-    On leaving the outermost block the thresholds go back to glibc's usual 32 MiB
-    (mmap) and 64 MiB (trim) and the memory kept is released.
+    With the fused kernel built, torch's CPU allocator is the kernel's block cache
+    (exact-size reuse of blocks of 1 MiB and more); otherwise glibc keeps freed
+    blocks below ``threshold_bytes``. Leaving the outermost block restores the
+    previous allocator, or glibc's usual 32 MiB (mmap) and 64 MiB (trim)
+    thresholds, and releases the memory kept.
 
     Yields:
-        ``True`` when the setting took effect (Linux with glibc), else ``False``.
+        ``True`` when a setting took effect, else ``False``.
     """
     global _depth
-    ok = _set_thresholds(threshold_bytes, 2 * threshold_bytes) if _depth == 0 else True
+    cache = _block_cache() if _depth == 0 else None
+    if _depth == 0:
+        ok = bool(cache.block_cache_install()) if cache is not None else _set_thresholds(threshold_bytes, 2 * threshold_bytes)
+    else:
+        ok = True
     _depth += 1
     try:
         yield ok
     finally:
         _depth -= 1
         if _depth == 0 and ok:
-            _set_thresholds(_USUAL_MMAP_BYTES, _USUAL_TRIM_BYTES)
+            if cache is not None:
+                cache.block_cache_uninstall()
+            else:
+                _set_thresholds(_USUAL_MMAP_BYTES, _USUAL_TRIM_BYTES)
             release_freed_memory()

@@ -247,6 +247,9 @@ class GRU(nn.Module):
                     update_convention=self.update_convention,
                     engine=self.engine,
                 )
+                # Free the projection now, not when the next layer's replaces it: it is
+                # the largest buffer of the step and nothing saved it for backward.
+                del x_proj
                 outputs.append(out.flip(0) if direction == 1 else out)
                 finals.append(h_last)
             layer_input = outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=-1)

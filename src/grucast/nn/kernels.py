@@ -23,7 +23,7 @@ import warnings
 from pathlib import Path
 from types import ModuleType
 
-_SOURCE = Path(__file__).with_name("csrc") / "gru_kernel.cpp"
+_SOURCES = [Path(__file__).with_name("csrc") / name for name in ("gru_kernel.cpp", "block_cache.cpp")]
 
 
 def _cpu_digest() -> str:
@@ -61,7 +61,7 @@ def load_kernel(verbose: bool = False) -> ModuleType | None:
         flags = ["-O3", "-fopenmp", *_native_flags()]
         return cpp_extension.load(
             name=f"grucast_gru_{_cpu_digest()}",
-            sources=[str(_SOURCE)],
+            sources=[str(path) for path in _SOURCES],
             extra_cflags=flags,
             extra_ldflags=["-fopenmp"],
             verbose=verbose,

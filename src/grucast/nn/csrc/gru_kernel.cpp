@@ -417,7 +417,17 @@ std::vector<at::Tensor> gru_backward(const at::Tensor& d_out_in, const at::Tenso
 
 }  // namespace
 
+// block_cache.cpp
+bool block_cache_install();
+int64_t block_cache_uninstall();
+int64_t block_cache_bytes();
+
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("forward", &gru_forward, "GRU layer forward, one direction (CPU)");
   m.def("backward", &gru_backward, "GRU layer backward through time, one direction (CPU)");
+  m.def("block_cache_install", &block_cache_install,
+        "Reuse large freed CPU blocks by size from now on; False if already installed");
+  m.def("block_cache_uninstall", &block_cache_uninstall,
+        "Restore the previous CPU allocator; frees the cached blocks and returns their bytes");
+  m.def("block_cache_bytes", &block_cache_bytes, "Bytes held in freed blocks for reuse");
 }
