@@ -40,7 +40,18 @@ def test_block_cache_reuses_freed_blocks_by_size_and_releases_them():
         small = torch.empty(1000)  # under 1 MiB: not cached
         del small
         assert kernel.block_cache_bytes() == 0
-        kept_past_the_block = again
+        del again
+        assert kernel.block_cache_bytes() == 4 << 20
+        larger = torch.empty(2 << 20)  # 8 MiB: the 4 MiB block cannot hold it
+        assert kernel.block_cache_bytes() == 4 << 20
+        shorter = torch.empty(900_000)  # 3.6 MiB (a shorter last batch) reuses the 4 MiB block
+        assert shorter.data_ptr() == address and kernel.block_cache_bytes() == 0
+        del shorter, larger
+        assert kernel.block_cache_bytes() == 12 << 20
+        tiny_for_the_block = torch.empty(400_000)  # 1.6 MiB: less than half of 4 MiB, new memory
+        assert kernel.block_cache_bytes() == 12 << 20
+        del tiny_for_the_block
+        kept_past_the_block = torch.empty(2 << 20)
     assert kernel.block_cache_bytes() == 0
     del kept_past_the_block  # freed after the cache is gone: straight back to the system
     assert kernel.block_cache_bytes() == 0

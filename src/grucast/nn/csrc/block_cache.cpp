@@ -1,12 +1,13 @@
-// A CPU allocator that keeps large freed blocks and hands them out again for the
-// same size, installed only while a model trains.
+// A CPU allocator that keeps large freed blocks and hands them out again for
+// requests of the same size (or up to half smaller), installed only while a model
+// trains.
 //
 // A training step allocates and frees the same large activation buffers, in the
 // same sizes, every step. Left to glibc, they are either returned to the kernel on
 // free and page-faulted back in on the next step (blocks over the mmap threshold:
 // on a virtual machine that can cost more than the arithmetic), or, with the
 // thresholds raised, carved out of one heap that the small allocations of each
-// step fragment until it is about twice the live set. Reusing whole blocks by exact
+// step fragment until it is about twice the live set. Reusing whole blocks by
 // size does neither: after the first step, the blocks cached are the step's own
 // buffers and nothing is faulted in again.
 
@@ -16,6 +17,7 @@
 #include <torch/extension.h>
 
 #include <cstddef>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -44,14 +46,20 @@ class BlockCache final : public c10::Allocator {
     void* data = nullptr;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      auto found = free_.find(bytes);
-      if (found != free_.end() && !found->second.empty()) {
+      // The smallest cached block that holds the request, if it is less than twice
+      // its size: the last, shorter batch of an epoch then reuses the full batches'
+      // blocks instead of caching a second set beside them.
+      std::size_t size = bytes;
+      auto found = free_.lower_bound(bytes);
+      if (found != free_.end() && found->first < 2 * bytes) {
+        size = found->first;
         data = found->second.back();
         found->second.pop_back();
-        cached_bytes_ -= bytes;
+        if (found->second.empty()) free_.erase(found);
+        cached_bytes_ -= size;
       }
       if (data == nullptr) data = c10::alloc_cpu(bytes);
-      sizes_[data] = bytes;
+      sizes_[data] = size;
     }
     return {data, data, &BlockCache::give_back, c10::Device(c10::DeviceType::CPU)};
   }
@@ -87,13 +95,7 @@ class BlockCache final : public c10::Allocator {
     if (!installed_) return 0;
     c10::SetCPUAllocator(base_, /*priority=*/kPriority);
     installed_ = false;
-    const std::size_t released = cached_bytes_;
-    for (auto& entry : free_) {
-      for (void* data : entry.second) c10::free_cpu(data);
-    }
-    free_.clear();
-    cached_bytes_ = 0;
-    return released;
+    return release_cached();
   }
 
   std::size_t cached_bytes() {
@@ -105,6 +107,17 @@ class BlockCache final : public c10::Allocator {
   // Above the default CPU allocator's registration, so that installing wins, and
   // the same value restores the previous one.
   static constexpr uint8_t kPriority = 1;
+
+  // Frees every cached block; the caller holds the lock.
+  std::size_t release_cached() {
+    const std::size_t released = cached_bytes_;
+    for (auto& entry : free_) {
+      for (void* data : entry.second) c10::free_cpu(data);
+    }
+    free_.clear();
+    cached_bytes_ = 0;
+    return released;
+  }
 
   void release_block(void* data) {
     if (data == nullptr) return;
@@ -127,7 +140,7 @@ class BlockCache final : public c10::Allocator {
   std::mutex mutex_;
   c10::Allocator* base_ = nullptr;
   bool installed_ = false;
-  std::unordered_map<std::size_t, std::vector<void*>> free_;
+  std::map<std::size_t, std::vector<void*>> free_;  // by block size
   std::unordered_map<void*, std::size_t> sizes_;
   std::size_t cached_bytes_ = 0;
 };
