@@ -3,9 +3,10 @@
 For each shape, a training step (forward + backward + Adam) and batch-1 inference
 of both implementations run interleaved in one process (so both see the same
 machine load), and the table reports medians and the ratio grucast / torch
-(< 1 means grucast is faster). The whole run is repeated in a child process with
-glibc's malloc tuned to keep freed memory (grucast.runtime.keep_freed_memory), since
-that changes both sides' times on this kind of VM. minGRU is timed against
+(< 1 means grucast is faster). The whole run is repeated in a child process that
+keeps freed memory for reuse as training does (grucast.runtime.keep_freed_memory:
+the kernel's block cache as torch's CPU allocator, for both sides), since that
+changes both sides' times on this kind of VM ("tuned" in the JSON). minGRU is timed against
 torch.nn.GRU forward + backward at 90 and 1024 steps. Achieved GFLOP/s count the
 matmul FLOPs of the step, against the fp32 matmul peak measured in the same run.
 
