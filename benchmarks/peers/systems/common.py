@@ -96,3 +96,17 @@ def quiet() -> None:
     for name in ("lightning", "lightning.pytorch", "lightning.fabric", "pytorch_lightning", "darts", "neuralforecast"):
         logging.getLogger(name).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
+
+
+def trainer_options(settings: Settings) -> dict:
+    """Lightning ``Trainer`` options every peer gets: CPU, gradient clip, and no
+    progress bar, summary, logger or checkpoints."""
+    return {
+        "accelerator": "cpu",
+        "devices": 1,
+        "gradient_clip_val": settings.grad_clip,
+        "enable_progress_bar": False,
+        "enable_model_summary": False,
+        "logger": False,
+        "enable_checkpointing": False,
+    }

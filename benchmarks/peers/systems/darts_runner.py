@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from systems.common import Output, Settings, quiet, row_lookup, scale, unscale
+from systems.common import Output, Settings, quiet, row_lookup, scale, trainer_options, unscale
 from tasks import TaskData
 
 
@@ -60,15 +60,7 @@ def run(data: TaskData, settings: Settings) -> Output:
         loss_fn=torch.nn.L1Loss(),
         random_state=settings.seed,
         save_checkpoints=False,
-        pl_trainer_kwargs={
-            "accelerator": "cpu",
-            "devices": 1,
-            "gradient_clip_val": settings.grad_clip,
-            "enable_progress_bar": False,
-            "enable_model_summary": False,
-            "logger": False,
-            "enable_checkpointing": False,
-        },
+        pl_trainer_kwargs=trainer_options(settings),
     )
     start = time.perf_counter()
     model.fit(train if len(train) > 1 else train[0], verbose=False)

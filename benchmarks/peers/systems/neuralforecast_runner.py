@@ -29,7 +29,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from systems.common import Output, Settings, quiet, row_lookup, scale, unscale
+from systems.common import Output, Settings, quiet, row_lookup, scale, trainer_options, unscale
 from tasks import TaskData
 
 
@@ -69,13 +69,7 @@ def run(data: TaskData, settings: Settings) -> Output:
         inference_windows_batch_size=settings.inference_batch,
         scaler_type="standard" if settings.window_norm == "mean_std" else "identity",
         random_seed=settings.seed,
-        accelerator="cpu",
-        devices=1,
-        gradient_clip_val=settings.grad_clip,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        logger=False,
-        enable_checkpointing=False,
+        **trainer_options(settings),
     )
     forecaster = NeuralForecast(models=[model], freq=task.freq)
     start = time.perf_counter()

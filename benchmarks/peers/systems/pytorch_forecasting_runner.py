@@ -29,7 +29,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from systems.common import Output, Settings, quiet, scale, unscale
+from systems.common import Output, Settings, quiet, scale, trainer_options, unscale
 from tasks import TaskData
 
 
@@ -87,16 +87,7 @@ def run(data: TaskData, settings: Settings) -> Output:
         loss=MAE(),
         logging_metrics=nn.ModuleList([]),
     )
-    trainer = pl.Trainer(
-        max_epochs=settings.epochs,
-        accelerator="cpu",
-        devices=1,
-        gradient_clip_val=settings.grad_clip,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        logger=False,
-        enable_checkpointing=False,
-    )
+    trainer = pl.Trainer(max_epochs=settings.epochs, **trainer_options(settings))
     trainer.fit(model, train_dataloaders=loader)
     train_seconds = time.perf_counter() - start
 
