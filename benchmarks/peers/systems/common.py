@@ -88,6 +88,15 @@ def unscale(values: np.ndarray, stats: tuple[float, float]) -> np.ndarray:
     return values * std + mean
 
 
+def unscale_rows(block: np.ndarray, series: np.ndarray, names: list[str], stats: dict) -> np.ndarray:
+    """Rows of standardised forecasts back in data units, row ``i`` by series ``names[series[i]]``."""
+    forecast = np.empty_like(block)
+    for index, name in enumerate(names):
+        mask = series == index
+        forecast[mask] = unscale(block[mask], stats[name])
+    return forecast
+
+
 def quiet() -> None:
     """Silence the libraries' info logs and routine warnings (they go to stderr, not the results)."""
     import logging

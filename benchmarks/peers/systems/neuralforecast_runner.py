@@ -29,7 +29,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from systems.common import Output, Settings, quiet, row_lookup, scale, trainer_options, unscale
+from systems.common import Output, Settings, quiet, row_lookup, scale, trainer_options, unscale_rows
 from tasks import TaskData
 
 
@@ -96,10 +96,7 @@ def run(data: TaskData, settings: Settings) -> Output:
     if not (cv["target"].to_numpy().reshape(-1, width) - origin[:, None] == np.arange(1, width + 1)).all():
         raise RuntimeError("NeuralForecast's cross-validation rows are not consecutive steps after each cutoff")
     block = cv["GRU"].to_numpy(dtype=np.float64).reshape(-1, width)
-    forecast = np.empty_like(block)
-    for index, name in enumerate(data.names):
-        mask = series == index
-        forecast[mask] = unscale(block[mask], stats[name])
+    forecast = unscale_rows(block, series, data.names, stats)
     return Output(
         train_seconds=train_seconds,
         backtest_seconds=backtest_seconds,

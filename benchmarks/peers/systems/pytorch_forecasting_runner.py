@@ -29,7 +29,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from systems.common import Output, Settings, quiet, scale, trainer_options, unscale
+from systems.common import Output, Settings, quiet, scale, trainer_options, unscale_rows
 from tasks import TaskData
 
 
@@ -105,10 +105,7 @@ def run(data: TaskData, settings: Settings) -> Output:
     series = index["series"].map({name: i for i, name in enumerate(data.names)}).to_numpy(dtype=np.int64)
     origin = index["time_idx"].to_numpy(dtype=np.int64) - 1  # time_idx is the first forecast step
     block = prediction.output.detach().cpu().numpy().astype(np.float64).reshape(len(index), task.horizon)
-    forecast = np.empty_like(block)
-    for i, name in enumerate(data.names):
-        mask = series == i
-        forecast[mask] = unscale(block[mask], stats[name])
+    forecast = unscale_rows(block, series, data.names, stats)
     return Output(
         train_seconds=train_seconds,
         backtest_seconds=backtest_seconds,
