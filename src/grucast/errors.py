@@ -51,3 +51,48 @@ class DataWarning(UserWarning):
     Every such change is also kept in :attr:`grucast.data.SeriesSet.notes`, so a
     caller that silences warnings can still report it.
     """
+
+
+# How messages name a setting. A message is read by someone using one interface: a
+# Python caller passes ``dayfirst=True``, a command-line user ``--dayfirst``. The
+# command line calls :func:`use_cli_names` once at start-up; library code builds
+# every hint with :func:`option`, so the same check serves both.
+_cli_names: dict[str, str] | None = None
+
+
+def use_cli_names(names: dict[str, str] | None) -> None:
+    """Make :func:`option` name settings as command-line options from now on.
+
+    Args:
+        names: Python setting name -> option flag (``{"max_batches": "--max-batches"}``)
+            for the flags that differ from the setting's name with dashes; ``None``
+            goes back to Python names.
+    """
+    global _cli_names
+    _cli_names = None if names is None else dict(names)
+
+
+def option(name: str, value: object = None) -> str:
+    """A setting as the user's interface spells it, for hints in messages.
+
+    ``option("dayfirst", True)`` is ``dayfirst=True`` for a Python caller and
+    ``--dayfirst`` on the command line; ``option("missing", "interpolate")`` is
+    ``missing='interpolate'`` or ``--missing interpolate``; ``option("freq")`` is
+    ``freq=`` or ``--freq``.
+
+    Args:
+        name: the setting's Python name.
+        value: the value to suggest, if any. Lists are joined by commas on the
+            command line; ``True``/``False`` become ``--flag``/``--no-flag``.
+    """
+    if _cli_names is None:
+        return f"{name}=" if value is None else f"{name}={value!r}"
+    flag = _cli_names.get(name, "--" + name.replace("_", "-"))
+    if value is None or value is True:
+        return flag
+    if value is False:
+        return "--no-" + flag[2:]
+    if isinstance(value, (list, tuple)):
+        value = ",".join(str(v) for v in value)
+    text = str(value)
+    return f"{flag} {text!r}" if (" " in text or not text) else f"{flag} {text}"
