@@ -32,13 +32,18 @@ class Kind:
 
     optional: bool = False
 
-    def check(self, name: str, value: Any) -> Any:
-        """The value in canonical form, or an :class:`InputError` naming ``name``."""
-        if value is None:
-            if self.optional:
-                return None
-            raise InputError(f"{name} is required, got None; {self.expected}")
-        return self._check(name, value)
+    def check(self, name: str, value: Any, hint: str = "") -> Any:
+        """The value in canonical form, or an :class:`InputError` naming ``name`` (and ``hint``, a fix)."""
+        try:
+            if value is None:
+                if self.optional:
+                    return None
+                raise InputError(f"{name} is required, got None; it must be {self.expected}")
+            return self._check(name, value)
+        except InputError as error:
+            if not hint:
+                raise
+            raise type(error)(f"{error}; {hint}") from None
 
     def _check(self, name: str, value: Any) -> Any:
         return value

@@ -74,7 +74,7 @@ def test_bidirectional_summary_uses_both_final_states():
 def test_errors_name_the_model_and_value():
     with pytest.raises(ValueError, match=r"unknown model 'transformer'; choose one of: gru, bigru, lstm"):
         build_model("transformer", input_size=1, horizon=1)
-    with pytest.raises(ValueError, match=r"GRUForecaster: horizon must be a positive int, got 0"):
+    with pytest.raises(ValueError, match=r"GRUForecaster: horizon must be a positive integer, got 0"):
         GRUForecaster(input_size=1, horizon=0)
     with pytest.raises(ValueError, match=r"GRUForecaster: dropout must be a number in \[0, 1\), got 1.0"):
         GRUForecaster(input_size=1, horizon=1, dropout=1.0)
