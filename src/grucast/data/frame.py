@@ -15,6 +15,7 @@ import pandas as pd
 
 from grucast.data._text import quote_list
 from grucast.data.frequency import Frequency
+from grucast.data.future import FutureCovariates
 
 
 def _frozen(array: np.ndarray, dtype: type | str) -> np.ndarray:
@@ -36,6 +37,8 @@ class Series:
         known: ``(T, K)`` known covariates (also known over the forecast horizon).
         past: ``(T, P)`` past-only covariates (known up to the forecast origin).
         frequency: the spacing of ``time``.
+        static: the series' static covariates (constant over time), numbers or
+            category labels, in the order of :attr:`SeriesSet.static_covariates`.
     """
 
     name: str
@@ -44,12 +47,14 @@ class Series:
     known: np.ndarray
     past: np.ndarray
     frequency: Frequency
+    static: tuple[float | str, ...] = ()
 
     def __post_init__(self) -> None:
         length = len(self.time)
         time_dtype = "datetime64[ns]" if np.issubdtype(np.asarray(self.time).dtype, np.datetime64) else np.int64
         object.__setattr__(self, "time", _frozen(self.time, time_dtype))
         object.__setattr__(self, "target", _frozen(self.target, np.float64))
+        object.__setattr__(self, "static", tuple(self.static))
         for attribute in ("known", "past"):
             value = np.asarray(getattr(self, attribute), dtype=np.float64)
             if value.ndim == 1:
@@ -81,6 +86,9 @@ class SeriesSet:
         past_covariates: names of the past-only covariate columns.
         time_column: the time column's name, or ``None`` for an integer step index.
         notes: what was changed on the way in (sorted, filled, trimmed), one line each.
+        static_covariates: names of the static covariates (one value per series).
+        future: known covariates after the end of each series, when the data
+            came with them (rows whose target was still empty), else ``None``.
     """
 
     series: tuple[Series, ...]
@@ -89,9 +97,12 @@ class SeriesSet:
     past_covariates: tuple[str, ...] = ()
     time_column: str | None = None
     notes: tuple[str, ...] = field(default=())
+    static_covariates: tuple[str, ...] = ()
+    future: FutureCovariates | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "series", tuple(self.series))
+        object.__setattr__(self, "static_covariates", tuple(self.static_covariates))
         object.__setattr__(self, "known_covariates", tuple(self.known_covariates))
         object.__setattr__(self, "past_covariates", tuple(self.past_covariates))
         object.__setattr__(self, "notes", tuple(self.notes))
@@ -105,6 +116,11 @@ class SeriesSet:
                 raise ValueError(
                     f"SeriesSet: series {one.name!r} has {one.known.shape[1]} known and {one.past.shape[1]} "
                     f"past covariates, expected {len(self.known_covariates)} and {len(self.past_covariates)}"
+                )
+            if len(one.static) != len(self.static_covariates):
+                raise ValueError(
+                    f"SeriesSet: series {one.name!r} has {len(one.static)} static values, expected "
+                    f"{len(self.static_covariates)} ({quote_list(self.static_covariates)})"
                 )
 
     @classmethod
@@ -174,6 +190,8 @@ class SeriesSet:
             self.past_covariates,
             self.time_column,
             self.notes + tuple(notes),
+            self.static_covariates,
+            self.future,
         )
 
     def to_frame(self, series_column: str = "series") -> pd.DataFrame:
@@ -190,5 +208,7 @@ class SeriesSet:
                 columns[column] = one.known[:, index]
             for index, column in enumerate(self.past_covariates):
                 columns[column] = one.past[:, index]
+            for index, column in enumerate(self.static_covariates):
+                columns[column] = one.static[index]
             parts.append(pd.DataFrame(columns))
         return pd.concat(parts, ignore_index=True)

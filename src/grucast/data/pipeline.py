@@ -36,8 +36,10 @@ from grucast.data.features import (
 )
 from grucast.data.frame import Series, SeriesSet
 from grucast.data.frequency import Frequency
+from grucast.data.future import FutureCovariates
 from grucast.data.scaling import ScalerKind, SeriesScaler
 from grucast.data.splits import Part, SplitPlan, plan_splits
+from grucast.data.static import StaticEncoder
 from grucast.data.window_norm import WindowNorm, denormalize, normalize_window, suggest_window_norm, window_statistics
 from grucast.data.windows import Segment, WindowDataset
 from grucast.errors import option
@@ -111,6 +113,8 @@ class WindowPipeline:
             those of the frequency that every series' training part covers twice.
         calendar_encoding: ``"cyclical"`` (sin, cos pairs) or ``"raw"``.
         season: seasonal period (seasonal naive, MASE); ``None``: from the frequency.
+        series_embedding: give the model each series' name as a categorical static
+            input (a learned vector per series; see :mod:`grucast.data.static`).
 
     Fitted attributes (after :meth:`fit`):
         lookback_, horizon_, season_, window_norm_, calendar_: the resolved settings.
@@ -123,6 +127,7 @@ class WindowPipeline:
         series_: series names; frequencies_: ``{series: Frequency}``.
         nonnegative_: ``{series: bool}``, series never negative in training, whose
             forecasts are clipped at zero.
+        static_: the fitted :class:`~grucast.data.static.StaticEncoder`.
     """
 
     def __init__(
@@ -137,6 +142,7 @@ class WindowPipeline:
         calendar: Sequence[str] | str = "auto",
         calendar_encoding: CalendarEncoding = "cyclical",
         season: int | None = None,
+        series_embedding: bool = False,
     ) -> None:
         self.lookback = lookback
         self.horizon = horizon
@@ -147,6 +153,7 @@ class WindowPipeline:
         self.calendar = calendar
         self.calendar_encoding = calendar_encoding
         self.season = season
+        self.series_embedding = series_embedding
 
     # ------------------------------------------------------------------ fit
 
@@ -168,6 +175,7 @@ class WindowPipeline:
         self.target_ = data.target
         self.known_covariates_ = data.known_covariates
         self.past_covariates_ = data.past_covariates
+        self.static_covariates_ = data.static_covariates
         self.time_column_ = data.time_column
         self.feature_names_ = (
             (data.target,) + data.known_covariates + calendar_names(self.calendar_, self.calendar_encoding)
@@ -181,6 +189,7 @@ class WindowPipeline:
         }
         self.scaler_ = SeriesScaler(self.scaler).fit(train_columns, self.feature_names_)
         self.nonnegative_ = {name: bool((columns[0] >= 0).all()) for name, columns in train_columns.items()}
+        self.static_ = StaticEncoder(self.series_embedding).fit(data)
         return self
 
     def fit_transform(self, data: SeriesSet, *, stride: int = 1) -> WindowedData:
@@ -209,17 +218,18 @@ class WindowPipeline:
         """
         self.check_compatible(data)
         plan = self._plan(data)
+        static, categories = self.static_.encode(data)
         parts = {}
         for part in ("train", "val", "test"):
             values, segments = self._split_tensor(data, plan, part)
             parts[part] = WindowDataset(
                 values, segments, lookback=self.lookback_, horizon=self.horizon_, n_known=self.n_known_,
-                stride=stride, window_norm=self.window_norm_,
+                stride=stride, window_norm=self.window_norm_, static=static, categories=categories,
             )
         return WindowedData(data=data, plan=plan, pipeline=self, **parts)
 
     def forecast_inputs(
-        self, history: SeriesSet, future: Mapping[str, np.ndarray] | None = None
+        self, history: SeriesSet, future: FutureCovariates | Mapping[str, np.ndarray] | None = None
     ) -> tuple[dict[str, Tensor], np.ndarray]:
         """Inputs for forecasting the ``horizon`` steps after the end of every series.
 
@@ -228,8 +238,10 @@ class WindowPipeline:
 
         Args:
             history: the series to continue; each must be one the pipeline knows.
-            future: ``{series: (horizon, K) array}`` of the known covariates over the
-                horizon; needed only when there are any.
+            future: the known covariates over the horizon, when the model has any:
+                a :class:`~grucast.data.future.FutureCovariates` (looked up by time),
+                or ``{series: (horizon, K) array}`` in step order; ``history.future``
+                (rows of the data file with an empty target) if omitted.
 
         Returns:
             A batch like a :class:`WindowDataset` batch (without ``y``), one row per
@@ -237,8 +249,8 @@ class WindowPipeline:
             ``(S, horizon)`` future times.
 
         Raises:
-            DataError: a series is shorter than ``lookback``, unknown, or has known
-                covariates that ``future`` lacks.
+            DataError: a series is shorter than ``lookback``, unknown, or lacks future
+                values of its known covariates (the message names the series and time).
         """
         self.check_compatible(history)
         lookback, horizon = self.lookback_, self.horizon_
@@ -249,6 +261,14 @@ class WindowPipeline:
                     "give a longer history"
                 )
         n_user = len(self.known_covariates_)
+        future = future if future is not None else history.future
+        if n_user and future is None:
+            raise DataError(
+                f"forecasting past the end needs the future values of the known covariates "
+                f"{quote_list(self.known_covariates_)} for the next {horizon} steps of each series; give them in "
+                f"{option('future')} (time, series and those columns), or as rows at the end of the data whose "
+                "target is empty"
+            )
         inputs, futures, times = [], [], []
         for series in history:
             future_time = series.frequency.future(series.time[-1], horizon)
@@ -258,12 +278,12 @@ class WindowPipeline:
             ))
             known = np.zeros((horizon, 0))
             if n_user:
-                if future is None or series.name not in future:
-                    raise DataError(
-                        f"forecasting series {series.name!r} needs the future values of its known covariates "
-                        f"{quote_list(self.known_covariates_)} for the next {horizon} steps; give them with the history"
-                    )
-                known = np.asarray(future[series.name], dtype=np.float64).reshape(horizon, n_user)
+                if isinstance(future, FutureCovariates):
+                    known = future.at(series.name, future_time)
+                elif series.name in future:
+                    known = np.asarray(future[series.name], dtype=np.float64).reshape(horizon, n_user)
+                else:
+                    raise DataError(f"no future values of the known covariates for series {series.name!r}")
             if self.calendar_:
                 known = np.column_stack([known, calendar_features(future_time, self.calendar_, self.calendar_encoding)])
             futures.append(np.column_stack(
@@ -282,6 +302,11 @@ class WindowPipeline:
             "offset": offset,
             "scale": scale,
         }
+        static, categories = self.static_.encode(history)
+        if static is not None:
+            batch["static"] = static
+        if categories is not None:
+            batch["categories"] = categories
         return batch, np.stack(times)
 
     def inverse(self, values: Tensor, batch: Mapping[str, Tensor], data: SeriesSet, *, clip: bool = True) -> np.ndarray:
@@ -313,9 +338,13 @@ class WindowPipeline:
     def check_compatible(self, data: SeriesSet) -> None:
         """Refuse data whose columns or series differ from what the pipeline was fitted on."""
         self._check_fitted()
-        got = {"target": data.target, "known covariates": data.known_covariates, "past covariates": data.past_covariates}
+        got = {
+            "target": data.target, "known covariates": data.known_covariates, "past covariates": data.past_covariates,
+            "static covariates": data.static_covariates,
+        }
         expected = {
             "target": self.target_, "known covariates": self.known_covariates_, "past covariates": self.past_covariates_,
+            "static covariates": self.static_covariates_,
         }
         for key, value in got.items():
             if value != expected[key]:
@@ -347,6 +376,8 @@ class WindowPipeline:
             "target": self.target_,
             "known_covariates": list(self.known_covariates_),
             "past_covariates": list(self.past_covariates_),
+            "static_covariates": list(self.static_covariates_),
+            "static": self.static_.to_dict(),
             "time_column": self.time_column_,
             "feature_names": list(self.feature_names_),
             "n_known": self.n_known_,
@@ -362,6 +393,7 @@ class WindowPipeline:
             state["lookback"], state["horizon"], test_size=state["test_size"], val_size=state["val_size"],
             scaler=state["scaler"]["kind"], window_norm=state["window_norm"], calendar=tuple(state["calendar"]),
             calendar_encoding=state["calendar_encoding"], season=state["season"],
+            series_embedding=bool(state["static"]["series_embedding"]),
         )
         pipeline.lookback_ = int(state["lookback"])
         pipeline.horizon_ = int(state["horizon"])
@@ -371,6 +403,8 @@ class WindowPipeline:
         pipeline.target_ = state["target"]
         pipeline.known_covariates_ = tuple(state["known_covariates"])
         pipeline.past_covariates_ = tuple(state["past_covariates"])
+        pipeline.static_covariates_ = tuple(state["static_covariates"])
+        pipeline.static_ = StaticEncoder.from_dict(state["static"])
         pipeline.time_column_ = state["time_column"]
         pipeline.feature_names_ = tuple(state["feature_names"])
         pipeline.n_known_ = int(state["n_known"])

@@ -64,6 +64,9 @@ class WindowDataset(Dataset):
         stride: rows between the starts of consecutive windows. Default: 1.
         window_norm: ``"none"``, ``"last"`` or ``"mean_std"`` (see
             :mod:`grucast.data.window_norm`).
+        static: ``(S, n_static)`` numeric static features of each series (row
+            ``Segment.series``), or ``None``.
+        categories: ``(S, C)`` int64 static category indices of each series, or ``None``.
 
     A batch is a dict of tensors:
         * **x**: ``(B, L, F)`` inputs.
@@ -74,6 +77,7 @@ class WindowDataset(Dataset):
           its forecast origin is row ``start + L - 1``.
         * **offset**, **scale**: ``(B, 1, 1)`` window normalisation, undone by
           ``forecast * scale + offset``.
+        * **static**, **categories**: ``(B, n_static)`` and ``(B, C)``, when given.
     """
 
     def __init__(
@@ -86,6 +90,8 @@ class WindowDataset(Dataset):
         n_known: int = 0,
         stride: int = 1,
         window_norm: WindowNorm = "none",
+        static: Tensor | None = None,
+        categories: Tensor | None = None,
     ) -> None:
         check_window_shape(lookback, horizon, stride)
         check_window_norm(window_norm)
@@ -99,6 +105,8 @@ class WindowDataset(Dataset):
         self.n_known = n_known
         self.stride = stride
         self.window_norm = window_norm
+        self.static = static
+        self.categories = categories
         self.segments = tuple(segments)
         span = lookback + horizon
         last = np.array([segment.length - span for segment in self.segments], dtype=np.int64)
@@ -157,7 +165,7 @@ class WindowDataset(Dataset):
         if self.window_norm != "none":
             x = normalize_window(x, offset, scale)
             y = (y - offset) / scale
-        return {
+        out = {
             "x": x,
             "y": y.contiguous(),
             "known_future": known_future.contiguous(),
@@ -166,6 +174,11 @@ class WindowDataset(Dataset):
             "offset": offset,
             "scale": scale,
         }
+        if self.static is not None:
+            out["static"] = self.static[series]
+        if self.categories is not None:
+            out["categories"] = self.categories[series]
+        return out
 
     def loader(
         self,

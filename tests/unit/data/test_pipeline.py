@@ -134,8 +134,8 @@ def test_forecast_needs_future_known_covariates():
     rng = np.random.default_rng(4)
     data = hourly_set(rng.normal(0, 1, 200), rng.normal(0, 1, 200))
     prepared = prepare_windows(data, lookback=8, horizon=2)
-    with pytest.raises(DataError, match=re.escape("forecasting series 'a' needs the future values of its known "
-                                                  "covariates 'temp' for the next 2 steps; give them with the history")):
+    with pytest.raises(DataError, match=re.escape("forecasting past the end needs the future values of the known "
+                                                  "covariates 'temp' for the next 2 steps of each series")):
         prepared.pipeline.forecast_inputs(data)
     batch, _ = prepared.pipeline.forecast_inputs(data, {"a": np.zeros(2), "b": np.ones(2)})
     # temp + (sin, cos) of hour: ~8 days of hours cover the daily cycle twice,
