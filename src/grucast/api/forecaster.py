@@ -198,6 +198,7 @@ class Forecaster:
         self._check_fitted()
         if history is None:
             history = self._training_data()
+        history = self.pipeline_.without_excluded(history)
         batch, times = self.pipeline_.forecast_inputs(history, future)
         with torch.no_grad():
             pred = self.module_(batch)  # (S, H, 1), model units

@@ -7,6 +7,7 @@ sorted times on a regular grid, and the frequency those times follow.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -180,6 +181,14 @@ class SeriesSet:
     def covariates(self) -> tuple[str, ...]:
         """All covariate names: known first, then past-only."""
         return self.known_covariates + self.past_covariates
+
+    def select(self, names: Sequence[str]) -> SeriesSet:
+        """The same set with only the series ``names``, in that order."""
+        by_name = {one.name: one for one in self.series}
+        missing = [name for name in names if name not in by_name]
+        if missing:
+            raise KeyError(f"no series {quote_list(missing)}; the series are {quote_list(self.names)}")
+        return dataclasses.replace(self, series=tuple(by_name[name] for name in names))
 
     def with_notes(self, notes: Sequence[str]) -> SeriesSet:
         """A copy with more notes appended."""
