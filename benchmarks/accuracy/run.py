@@ -51,7 +51,7 @@ def result_key(subset) -> str:
 
 def run_method(method: str, subset_file: Path, options: dict, python: str, timeout: float | None) -> dict:
     """One method on one subset in a fresh process: its forecasts and measurements, or its error."""
-    prefix = SCRATCH / f"{subset_file.stem}-{method}"
+    prefix = subset_file.parent / f"{subset_file.stem}-{method}"
     env = dict(os.environ)
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
         env[name] = str(THREADS)
@@ -86,6 +86,27 @@ def run_method(method: str, subset_file: Path, options: dict, python: str, timeo
     return meta
 
 
+def save(path: Path, where: str, info: dict, method: str, meta: dict) -> dict:
+    """Merge one method's result on one subset into the results file; the merged results.
+
+    The file is read again just before writing, so results that another run wrote
+    meanwhile (say, grucast on another subset) are kept.
+    """
+    results = json.loads(path.read_text()) if path.exists() else {}
+    entry = results.setdefault("subsets", {}).setdefault(where, {"methods": {}})
+    entry["info"] = info
+    entry["methods"][method] = meta
+    results["machine"] = {
+        "platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
+        "threads_per_method": THREADS,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    temporary.replace(path)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subsets", default=",".join(SUBSETS), help=f"comma-separated, from: {', '.join(SUBSETS)}")
@@ -103,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=None, help="seconds per method and subset (default: none)")
     parser.add_argument("--peers-python", default=str(PEERS_PYTHON), help="Python of the peer environment")
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--keep-tmp", action="store_true", help=f"keep the workers' files in {SCRATCH}")
+    parser.add_argument("--keep-tmp", action="store_true", help=f"keep the workers' files in {SCRATCH}/run-PID")
     parser.add_argument("--report", action="store_true", help="only print the tables of the results in --out")
     args = parser.parse_args(argv)
 
@@ -129,14 +150,15 @@ def main(argv: list[str] | None = None) -> int:
     if any(METHODS[m][1] == "peers" for m in methods) and not Path(args.peers_python).exists():
         parser.error(f"no peer environment at {args.peers_python}; run bash benchmarks/peers/setup.sh first")
 
-    SCRATCH.mkdir(parents=True, exist_ok=True)
+    scratch = SCRATCH / f"run-{os.getpid()}"  # one folder per run, so that runs can overlap
+    scratch.mkdir(parents=True, exist_ok=True)
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
     results.setdefault("subsets", {})
     print(f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     for key in subsets:
         subset = sample(load_subset(key), args.max_series, args.seed)
         where = result_key(subset)
-        subset_file = SCRATCH / f"{where.replace('/', '_')}.npz"
+        subset_file = scratch / f"{where.replace('/', '_')}.npz"
         subset.save(subset_file)
         entry = results["subsets"].setdefault(where, {"methods": {}})
         entry["info"] = {
@@ -175,16 +197,12 @@ def main(argv: list[str] | None = None) -> int:
                     f"MAPE {meta['scores']['mape']['mean']:.2f}; {meta['seconds']:.1f} s ({meta['process_seconds']:.1f} s process)",
                     flush=True,
                 )
-            results["machine"] = {
-                "platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
-                "threads_per_method": THREADS,
-            }
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+            results = save(args.out, where, entry["info"], name, meta)
+            entry = results["subsets"][where]
         print("\n" + subset_table(where, entry), flush=True)
     print("\n" + full_report(results), flush=True)
     if not args.keep_tmp:
-        shutil.rmtree(SCRATCH, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     print(f"\nwrote {args.out}")
     return 0
 
