@@ -39,6 +39,7 @@ from subsets import SUBSETS, load_subset, sample  # noqa: E402
 RESULTS = HERE.parent / "results" / "accuracy.json"
 SCRATCH = HERE / "results-tmp"
 PEERS_PYTHON = HERE.parent / "peers" / ".venv" / "bin" / "python"
+TORCH_EXTENSIONS = HERE / ".venv" / "torch_extensions"
 THREADS = 2
 
 
@@ -58,6 +59,10 @@ def run_method(method: str, subset_file: Path, options: dict, python: str, timeo
     # Idle OpenMP threads sleep instead of spinning: on 2 cores shared with other work,
     # spinning threads made a 2-thread GRU step 8-10x slower than a 1-thread one.
     env["OMP_WAIT_POLICY"] = "PASSIVE"
+    # grucast's kernel, compiled by setup.sh into this benchmark's own folder: the
+    # default (~/.cache/torch_extensions) is shared with every checkout on the machine,
+    # and one with other kernel sources makes the next load recompile inside a timed run.
+    env.setdefault("TORCH_EXTENSIONS_DIR", str(TORCH_EXTENSIONS))
     env["PYTHONWARNINGS"] = "ignore"
     command = [
         python, str(HERE / "worker.py"), "--method", method, "--subset-file", str(subset_file),

@@ -21,8 +21,12 @@ constraints="$here/../peers/constraints.txt"
 bash "$here/../peers/setup.sh"
 
 build_kernel() {
-    # grucast compiles its fused GRU kernel once per environment; do it now, not in a timed run.
-    "$venv/bin/python" -c 'from grucast.nn.kernels import build; raise SystemExit(build())'
+    # grucast compiles its fused GRU kernel once; do it now, not in a timed run, and into
+    # this environment's own folder (run.py points the workers there): the default cache
+    # is shared by every checkout on the machine, and another checkout's kernel sources
+    # would make a timed run recompile.
+    TORCH_EXTENSIONS_DIR="$venv/torch_extensions" \
+        "$venv/bin/python" -c 'from grucast.nn.kernels import build; raise SystemExit(build())'
 }
 
 if [[ -f "$stamp" && "$stamp" -nt "$here/requirements.txt" && "$stamp" -nt "$constraints" ]]; then
