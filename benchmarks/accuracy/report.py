@@ -76,12 +76,12 @@ def _best_peer(methods: dict) -> tuple[str, float] | None:
 
 
 def targets(key: str, methods: dict, grucast_key: str = "grucast") -> str:
-    """grucast against the issue's targets on this subset, in MASE (mean over series)."""
+    """grucast against the issue's targets on this subset: MASE (mean over series), and time on M3 monthly."""
     result = methods.get(grucast_key)
     if result is None:
         return "not run"
     if "scores" not in result:
-        return "failed"
+        return "failed (no target met)"
     ours = result["scores"]["mase"]["mean"]
     marks = []
 
@@ -99,6 +99,9 @@ def targets(key: str, methods: dict, grucast_key: str = "grucast") -> str:
         mark("≤ best of AutoETS/AutoTheta", min(stats) if stats else None)
     peer = _best_peer(methods)
     mark("≤ best peer GRU", peer[1] if peer else None)
+    if key == "m3-monthly":  # the whole default run, process start to exit, within 5 minutes
+        seconds = result.get("process_seconds")
+        marks.append(f"≤ 300 s end to end {'met' if seconds <= 300 else 'NOT met'} ({seconds:.0f} s)")
     return "; ".join(marks) or "no anchors yet"
 
 
@@ -136,6 +139,12 @@ def summary(results: dict, metric: str = "mase") -> str:
             parts = [f"{p[0]} {p[2]:.2f}" for p in (theta, best) if p is not None]
             row += f" | {'; '.join(dict.fromkeys(parts))} |"
         lines.append(row)
+    if metric == "mase":
+        variants = [(key, m) for key, e in subsets.items() for m in e["methods"] if m.startswith("grucast:")]
+        if variants:
+            lines.append("")
+        for key, method in variants:
+            lines.append(f"- {_label(method)} on {key} vs targets: {targets(key, subsets[key]['methods'], method)}")
     return "\n".join(lines)
 
 
