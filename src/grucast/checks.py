@@ -210,6 +210,31 @@ class Names(Kind):
 
 
 @dataclass(frozen=True)
+class Probabilities(Kind):
+    """Distinct levels in (0, 1), sorted, as a tuple of floats (``"0.1,0.5,0.9"`` or a list)."""
+
+    def _check(self, name: str, value: Any) -> tuple[float, ...]:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            try:
+                value = [float(part) for part in parts]
+            except ValueError:
+                raise InputError(f"{name} must be {self.expected}, got {value!r}") from None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, Sequence) or not value or not all(_is_real(v) for v in value):
+            raise InputTypeError(f"{name} must be {self.expected}, got {type(value).__name__} {value!r}")
+        levels = sorted({float(v) for v in value})
+        if not all(0 < level < 1 for level in levels):
+            raise InputError(f"{name} must be {self.expected}, got {list(value)!r}")
+        return tuple(levels)
+
+    @property
+    def expected(self) -> str:
+        return "levels in (0, 1), e.g. 0.1,0.5,0.9"
+
+
+@dataclass(frozen=True)
 class Options(Kind):
     """A mapping of keyword arguments (for a model class), with string keys."""
 

@@ -75,6 +75,9 @@ class Settings:
         "'direct' forecasts all steps at once; 'recursive' rolls a one-step model forward.")
     series_embedding: bool = setting(
         False, checks.Flag(), "Learn a vector per series (global models; refuses series unseen in training).")
+    quantiles: tuple[float, ...] | None = setting(
+        None, checks.Probabilities(optional=True),
+        "Quantile levels to forecast, e.g. 0.1,0.5,0.9 (the median is added; trained with the pinball loss).")
     model_options: dict[str, Any] | None = setting(
         None, checks.Options(optional=True), "Further keyword arguments of the model class.", cli=None)
     # -- the data
@@ -147,6 +150,8 @@ class Settings:
                 value = ()
             if one.name == "model_options" and value is None:
                 value = {}
+            if one.name == "quantiles" and value is not None:
+                value = tuple(sorted(set(one.metadata["kind"].check(one.name, value)) | {0.5}))
             object.__setattr__(self, one.name, one.metadata["kind"].check(one.name, value))
 
     @classmethod
@@ -203,6 +208,7 @@ class Settings:
             n_future=pipeline.n_known_,
             n_static=pipeline.static_.n_numeric,
             category_sizes=pipeline.static_.category_sizes,
+            quantiles=self.quantiles or (),
             **self.model_options,
         )
 

@@ -17,9 +17,9 @@ from safetensors.torch import load_file, save_file
 from grucast import __version__
 from grucast import settings as _settings
 from grucast.api.inference import forecast_dataset
-from grucast.api.intervals import calibration_sample, conformal_radius
+from grucast.api.intervals import Calibration, calibrate, calibration_sample, nested
 from grucast.api.run_folder import read_json, staged_folder
-from grucast.api.scoring import Scores, score_windows
+from grucast.api.scoring import Scores, baseline_windows, score_windows
 from grucast.data.errors import DataError
 from grucast.data.frame import SeriesSet
 from grucast.data.future import FutureCovariates
@@ -58,8 +58,9 @@ class Forecaster:
         pipeline_: the fitted :class:`~grucast.data.WindowPipeline` (scalers, calendar,
             window normalisation, column roles, frequencies).
         module_: the trained :class:`ForecastModule` (its ``model`` is the network).
-        interval_radius_: ``(horizon,)`` conformal half-widths in the model's units.
-        calibrated_on_: where the intervals were calibrated, in words.
+        calibration_: the fitted :class:`~grucast.api.intervals.Calibration`: the
+            conformal band, the CQR shifts of a quantile model, and the baselines'
+            own bands.
         fit_result_: timings and loss history (``None`` after :meth:`load`).
         windows_: the training data's windows (only after :meth:`fit`).
     """
@@ -75,6 +76,7 @@ class Forecaster:
         dropout: float = _D["dropout"],
         multi_step: str = _D["multi_step"],
         series_embedding: bool = _D["series_embedding"],
+        quantiles: tuple[float, ...] | None = _D["quantiles"],
         model_options: dict[str, Any] | None = _D["model_options"],
         scaler: str = _D["scaler"],
         window_norm: str = _D["window_norm"],
@@ -166,13 +168,29 @@ class Forecaster:
         self.fit_result_ = result
         self.windows_ = windows
         self._log_dir = result.log_dir
-        calibration = windows.val if len(windows.val) else windows.train
-        self.calibrated_on_ = (
-            "validation" if len(windows.val) else "training (no validation windows: intervals will be too narrow)"
-        )
-        pred, true, _ = forecast_dataset(self.module_, calibration, self.settings_, calibration_sample(len(calibration)))
-        self.interval_radius_ = conformal_radius((true - pred)[..., 0].numpy(), settings.interval_level)
+        self.calibration_ = self._calibrate(windows)
         return self
+
+    def _calibrate(self, windows: WindowedData) -> Calibration:
+        """Fit the bands on the validation windows (the training windows when there are none)."""
+        dataset = windows.val if len(windows.val) else windows.train
+        source = "validation" if len(windows.val) else "training windows (no validation part: bands will be too narrow)"
+        settings = self.settings_
+        pred, true, fields = forecast_dataset(self.module_, dataset, settings, calibration_sample(len(dataset)))
+        origin = (fields["start"] + settings.lookback - 1).numpy()
+        baselines, _ = baseline_windows(windows.data, fields["series"].numpy(), origin, settings.horizon, settings.season)
+        in_model_units = {
+            name: self.pipeline_.to_model_units(values, fields, windows.data)[..., 0].numpy()
+            for name, values in baselines.items()
+        }
+        return calibrate(
+            pred, true, in_model_units, level=settings.interval_level, levels=settings.quantiles or (),
+            median_index=self._median_index, source=source,
+        )
+
+    @property
+    def _median_index(self) -> int:
+        return self.settings_.quantiles.index(0.5) if self.settings_.quantiles else 0
 
     # -------------------------------------------------------------- predict
 
@@ -201,19 +219,18 @@ class Forecaster:
         history = self.pipeline_.without_excluded(history)
         batch, times = self.pipeline_.forecast_inputs(history, future)
         with torch.no_grad():
-            pred = self.module_(batch)  # (S, H, 1), model units
-        value, lower, upper = self._to_units(pred, batch, history)
+            pred = self.module_(batch)  # (S, H, Q), model units
+        origin = np.array([len(series) - 1 for series in history])
+        outputs = self._to_units(pred, batch, history, origin, with_baselines=False)
         horizon = self.settings_.horizon
-        return pd.DataFrame(
-            {
-                "series": np.repeat(np.array(history.names, dtype=object), horizon),
-                "time": times.reshape(-1),
-                "step": np.tile(np.arange(1, horizon + 1), len(history)),
-                "value": value.reshape(-1),
-                "lower": lower.reshape(-1),
-                "upper": upper.reshape(-1),
-            }
-        )
+        frame = {
+            "series": np.repeat(np.array(history.names, dtype=object), horizon),
+            "time": times.reshape(-1),
+            "step": np.tile(np.arange(1, horizon + 1), len(history)),
+            "value": outputs.pop("forecast").reshape(-1),
+        }
+        frame.update({key: values.reshape(-1) for key, values in outputs.items()})
+        return pd.DataFrame(frame)
 
     def windows(self, data: SeriesSet | None = None) -> WindowedData:
         """``data`` cut into train, validation and test windows as in :meth:`fit` (the training data if omitted)."""
@@ -231,23 +248,25 @@ class Forecaster:
 
         Returns:
             A dict of arrays over ``W`` windows: ``actual``, ``forecast``, ``lower``,
-            ``upper`` ``(W, H)``; ``series`` ``(W,)`` series index into
-            ``data.names``; ``origin`` ``(W,)`` the row of the last input in its series.
+            ``upper`` ``(W, H)``; a quantile model's calibrated quantiles ``q<level>``;
+            the baselines' bands ``naive_q<level>`` and ``seasonal_naive_q<level>``;
+            ``series`` ``(W,)`` series index into ``data.names``; ``origin`` ``(W,)``
+            the row of the last input in its series.
         """
         windows = self.windows(data)
         if part not in ("train", "val", "test"):
             raise InputError(f"part must be 'train', 'val' or 'test', got {part!r}")
         pred, _, batch = forecast_dataset(self.module_, windows.split(part), self.settings_)  # type: ignore[arg-type]
-        value, lower, upper = self._to_units(pred, batch, windows.data)
         series = batch["series"].numpy()
         origin = (batch["start"] + self.settings_.lookback - 1).numpy()
+        outputs = self._to_units(pred, batch, windows.data, origin)
         # Actuals straight from the data (float64), not back through the float32 scaling.
-        actual = np.empty_like(value)
+        actual = np.empty_like(outputs["forecast"])
         steps = np.arange(1, self.settings_.horizon + 1)
         for index, one in enumerate(windows.data):
             rows = np.flatnonzero(series == index)
             actual[rows] = one.target[origin[rows, None] + steps]
-        return {"actual": actual, "forecast": value, "lower": lower, "upper": upper, "series": series, "origin": origin}
+        return {"actual": actual, **outputs, "series": series, "origin": origin}
 
     def evaluate(self, data: SeriesSet | None = None, part: str = "test", season: int | None = None) -> Scores:
         """Metrics of the model and of the naive and seasonal naive forecasts, same windows.
@@ -259,7 +278,8 @@ class Forecaster:
                 (from the frequency, or the ``season`` setting) when omitted.
         """
         windows = self.windows(data)
-        return score_windows(windows, self.forecast_windows(data, part), season or self.settings_.season)
+        forecasts = self.forecast_windows(data, part)
+        return score_windows(windows, forecasts, season or self.settings_.season, self.settings_.interval_level)
 
     # ---------------------------------------------------------- save / load
 
@@ -283,12 +303,7 @@ class Forecaster:
         config = {"grucast": __version__, "settings": self.settings_.to_dict()}
         (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
         (folder / "pipeline.json").write_text(json.dumps(self.pipeline_.to_dict(), indent=2) + "\n")
-        intervals = {
-            "level": self.settings_.interval_level,
-            "radius": [float(r) for r in self.interval_radius_],
-            "calibrated_on": self.calibrated_on_,
-        }
-        (folder / "intervals.json").write_text(json.dumps(intervals, indent=2) + "\n")
+        (folder / "intervals.json").write_text(json.dumps(self.calibration_.to_dict(), indent=2) + "\n")
         state = {k: v.detach().cpu().contiguous() for k, v in self.module_.model.state_dict().items()}
         save_file(state, str(folder / "model.safetensors"), metadata={"grucast": __version__, "model": self.settings_.model})
         log_dir = getattr(self, "_log_dir", None)
@@ -318,9 +333,7 @@ class Forecaster:
         try:
             settings = Settings.from_dict(config["settings"])
             pipeline = WindowPipeline.from_dict(read_json(path / "pipeline.json"))
-            intervals = read_json(path / "intervals.json")
-            radius = np.asarray(intervals["radius"], dtype=np.float64)
-            calibrated_on = str(intervals["calibrated_on"])
+            calibration = Calibration.from_dict(read_json(path / "intervals.json"))
         except (InputError, KeyError, TypeError, ValueError) as error:
             raise RunFolderError(
                 f"run folder '{path}' holds settings this grucast cannot use ({type(error).__name__}: {error}); "
@@ -338,8 +351,7 @@ class Forecaster:
         forecaster.settings_ = settings
         forecaster.pipeline_ = pipeline
         forecaster.module_ = ForecastModule(model, settings).eval()
-        forecaster.interval_radius_ = radius
-        forecaster.calibrated_on_ = calibrated_on
+        forecaster.calibration_ = calibration
         forecaster.fit_result_ = None
         return forecaster
 
@@ -358,11 +370,33 @@ class Forecaster:
         return self._training_windows().data
 
     def _to_units(
-        self, pred: torch.Tensor, batch: dict[str, torch.Tensor], data: SeriesSet
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Forecast and interval bounds ``(B, H)`` in the data's units."""
-        radius = torch.as_tensor(self.interval_radius_, dtype=pred.dtype).reshape(1, -1, 1)
-        return tuple(self.pipeline_.inverse(v, batch, data) for v in (pred, pred - radius, pred + radius))
+        self, pred: torch.Tensor, batch: dict[str, torch.Tensor], data: SeriesSet, origin: np.ndarray,
+        with_baselines: bool = True,
+    ) -> dict[str, np.ndarray]:
+        """Model outputs ``(B, H, Q)`` as ``(B, H)`` arrays in the data's units.
+
+        Returns ``forecast`` (the point forecast, a quantile model's median), ``lower``
+        and ``upper`` (the conformal band), a quantile model's calibrated ``q<level>``
+        and, with ``with_baselines``, the baselines' bands ``<baseline>_q<level>``.
+        """
+        calibration, pipeline = self.calibration_, self.pipeline_
+        median = pred[..., self._median_index : self._median_index + 1]  # (B, H, 1)
+        radius = torch.as_tensor(calibration.radius, dtype=pred.dtype).reshape(1, -1, 1)
+        point = pipeline.inverse(torch.cat([median, median - radius, median + radius], dim=-1), batch, data)
+        out = {"forecast": point[..., 0], "lower": point[..., 1], "upper": point[..., 2]}
+        if calibration.levels:
+            shifted = pred.double() + torch.as_tensor(calibration.shift)[None]  # (B, H, Q)
+            quantiles = nested(pipeline.inverse(shifted, batch, data), calibration.levels)
+            out.update({f"q{level:g}": quantiles[..., j] for j, level in enumerate(calibration.levels)})
+        if with_baselines:
+            settings = self.settings_
+            baselines, _ = baseline_windows(data, batch["series"].numpy(), origin, settings.horizon, settings.season)
+            for name, values in baselines.items():
+                base = pipeline.to_model_units(values, batch, data)  # (B, H, 1)
+                band = base + torch.as_tensor(calibration.baseline_quantiles[name])[None]  # (B, H, Q_b)
+                restored = pipeline.inverse(band, batch, data)
+                out.update({f"{name}_q{level:g}": restored[..., j] for j, level in enumerate(calibration.baseline_levels)})
+        return out
 
 
 def _same(value: Any, default: Any) -> bool:

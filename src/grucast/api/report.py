@@ -106,12 +106,12 @@ def write_plots_and_report(
 
 
 def _interval_sentence(forecaster: Forecaster, metrics: dict[str, Any]) -> str:
-    level = f"{100 * forecaster.settings_.interval_level:g} %"
-    if not np.isfinite(forecaster.interval_radius_).all():
-        return f"The {level} conformal intervals could not be calibrated at every step (see the notes)."
+    calibration = forecaster.calibration_
+    level = f"{100 * calibration.level:g} %"
+    caveat = " (too few calibration windows: see the notes)" if calibration.notes else ""
     return (
-        f"{level} conformal intervals (calibrated on {forecaster.calibrated_on_}) covered "
-        f"{100 * metrics['interval_coverage']:.1f} % of the test values."
+        f"{level} conformal intervals (calibrated on {calibration.windows} {calibration.source} windows{caveat}) "
+        f"covered {100 * metrics['interval_coverage']:.1f} % of the test values."
     )
 
 

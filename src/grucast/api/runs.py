@@ -29,7 +29,7 @@ import pandas as pd
 
 from grucast.api.forecaster import Forecaster
 from grucast.api.run_folder import staged_folder
-from grucast.api.scoring import Scores
+from grucast.api.scoring import Scores, quantile_keys
 from grucast.data.frame import SeriesSet
 from grucast.data.future import FutureCovariates
 from grucast.errors import option
@@ -118,17 +118,11 @@ def train_run(
 
 
 def interval_notes(forecaster: Forecaster) -> list[str]:
-    """Notes on how the conformal intervals were calibrated, when they are weak."""
-    notes = []
-    radius = forecaster.interval_radius_
-    if not np.isfinite(radius).all():
-        level = forecaster.settings_.interval_level
-        notes.append(
-            f"too few calibration windows for {100 * level:g} % intervals at {int((~np.isfinite(radius)).sum())} "
-            "horizon step(s): their bounds are infinite; use a larger validation part or a lower interval level"
-        )
-    if not forecaster.calibrated_on_.startswith("validation"):
-        notes.append(f"intervals were calibrated on {forecaster.calibrated_on_}")
+    """Notes on how the bands were calibrated, when they are weak."""
+    calibration = forecaster.calibration_
+    notes = list(calibration.notes)
+    if not calibration.source.startswith("validation"):
+        notes.append(f"intervals were calibrated on {calibration.source}")
     return notes
 
 
@@ -152,6 +146,7 @@ def test_frame(scores: Scores, data: SeriesSet, horizon: int) -> pd.DataFrame:
         keep[rows[::-1][::horizon]] = True
     rows = np.flatnonzero(keep)
     steps = np.arange(1, horizon + 1)
+    columns = ["actual", "forecast", "lower", "upper", *(key for _, key in quantile_keys(w)), "naive", "seasonal_naive"]
     frames = []
     for row in rows:
         series = data.series[w["series"][row]]
@@ -162,7 +157,7 @@ def test_frame(scores: Scores, data: SeriesSet, horizon: int) -> pd.DataFrame:
                 "origin": series.time[origin],
                 "time": series.time[origin + steps],
                 "step": steps,
-                **{key: w[key][row] for key in ("actual", "forecast", "lower", "upper", "naive", "seasonal_naive")},
+                **{key: w[key][row] for key in columns},
             }
         )
     if not frames:

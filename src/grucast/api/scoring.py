@@ -8,8 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from grucast.data.frame import SeriesSet
 from grucast.data.pipeline import WindowedData
 from grucast.evaluation import ForecastMetrics, evaluate_forecasts, naive_forecast, seasonal_naive_forecast
+from grucast.evaluation.probabilistic import evaluate_quantiles, interval_scores
 
 
 @dataclass
@@ -29,10 +31,13 @@ class Scores:
     baselines: dict[str, ForecastMetrics]
     season: int
     windows: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    level: float | None = None
+    intervals: dict[str, dict[str, float]] = field(default_factory=dict)
+    quantiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The metrics.json layout: overall metrics up front, details below."""
-        return {
+        out = {
             "model": dict(self.model.overall),
             "baselines": {name: dict(m.overall) for name, m in self.baselines.items()},
             "season": self.season,
@@ -47,6 +52,14 @@ class Scores:
             },
             "notes": _condensed_notes([*self.model.notes, *(n for m in self.baselines.values() for n in m.notes)]),
         }
+        if self.intervals:
+            out["intervals"] = {"level": self.level, **self.intervals}
+        if self.quantiles:
+            out["quantiles"] = {
+                name: {"overall": scores["overall"], "per_step": scores["per_step"]}
+                for name, scores in self.quantiles.items()
+            }
+        return out
 
 
 def _condensed_notes(notes: list[str]) -> list[str]:
@@ -64,44 +77,101 @@ def _condensed_notes(notes: list[str]) -> list[str]:
     return kept
 
 
-def score_windows(windows: WindowedData, forecasts: dict[str, np.ndarray], season: int) -> Scores:
-    """Metrics of ``forecasts`` (from :meth:`Forecaster.forecast_windows`) and of the baselines.
-
-    MASE is scaled by each series' in-sample seasonal naive error on its training part.
+def baseline_windows(
+    data: SeriesSet, series_index: np.ndarray, origin: np.ndarray, horizon: int, season: int
+) -> tuple[dict[str, np.ndarray], int]:
+    """The naive and seasonal naive forecasts of windows, and how many windows lacked a season.
 
     Args:
-        windows: the windows the forecasts were made on (for the series and their split).
-        forecasts: ``actual``, ``forecast``, ``series``, ``origin`` (and interval bounds).
-        season: seasonal period of the seasonal naive forecast and MASE.
+        data: the series.
+        series_index: ``(W,)`` each window's series, by position in ``data``.
+        origin: ``(W,)`` each window's last input row (its forecast origin).
+        horizon: steps forecast.
+        season: the seasonal period; a window with less than a season of history
+            gets the naive forecast as its seasonal naive one.
+
+    Returns:
+        ``{"naive": (W, H), "seasonal_naive": (W, H)}`` and the number of windows that fell back.
     """
-    data = windows.data
-    horizon = forecasts["actual"].shape[1]
-    series_index = forecasts["series"]
-    # Baseline convention: origin o means the last observed row is o - 1.
-    origins = forecasts["origin"] + 1
-    baselines = {"naive": np.empty_like(forecasts["actual"]), "seasonal_naive": np.empty_like(forecasts["actual"])}
+    first = origin + 1  # the baselines' origin: the first value forecast
+    out = {"naive": np.empty((len(origin), horizon)), "seasonal_naive": np.empty((len(origin), horizon))}
     fallback = 0
     for index, series in enumerate(data):
         rows = np.flatnonzero(series_index == index)
         if len(rows) == 0:
             continue
-        baselines["naive"][rows] = naive_forecast(series.target, origins[rows], horizon)
-        # Seasonal naive needs a season of history; before that it is the naive forecast.
-        seasonal = origins[rows] >= season
+        out["naive"][rows] = naive_forecast(series.target, first[rows], horizon)
+        seasonal = first[rows] >= season
         fallback += int((~seasonal).sum())
-        baselines["seasonal_naive"][rows] = baselines["naive"][rows]
+        out["seasonal_naive"][rows] = out["naive"][rows]
         if seasonal.any():
-            baselines["seasonal_naive"][rows[seasonal]] = seasonal_naive_forecast(
-                series.target, origins[rows[seasonal]], horizon, season
+            out["seasonal_naive"][rows[seasonal]] = seasonal_naive_forecast(
+                series.target, first[rows[seasonal]], horizon, season
             )
+    return out, fallback
+
+
+def quantile_keys(forecasts: dict[str, np.ndarray], prefix: str = "") -> list[tuple[float, str]]:
+    """``(level, key)`` of the quantile columns ``{prefix}q<level>`` among ``forecasts``, by level."""
+    found = []
+    for key in forecasts:
+        if key.startswith(prefix + "q"):
+            try:
+                found.append((float(key[len(prefix) + 1 :]), key))
+            except ValueError:
+                continue
+    return sorted(found)
+
+
+def score_windows(windows: WindowedData, forecasts: dict[str, np.ndarray], season: int, level: float | None = None) -> Scores:
+    """Metrics of ``forecasts`` (from :meth:`Forecaster.forecast_windows`) and of the baselines.
+
+    MASE is scaled by each series' in-sample seasonal naive error on its training part.
+    When ``forecasts`` hold a band (``lower``, ``upper``) and the baselines' bands
+    (``naive_q<level>``...), they are scored too at ``level``, and quantile columns
+    (``q<level>``) with the quantile scores of :mod:`grucast.evaluation.probabilistic`.
+
+    Args:
+        windows: the windows the forecasts were made on (for the series and their split).
+        forecasts: ``actual``, ``forecast``, ``series``, ``origin``, and optionally
+            ``lower``, ``upper``, the baselines' point forecasts and bands, and quantiles.
+        season: seasonal period of the seasonal naive forecast and MASE.
+        level: the nominal coverage of the ``lower``/``upper`` band.
+    """
+    data = windows.data
+    horizon = forecasts["actual"].shape[1]
+    series_index = forecasts["series"]
+    baselines, fallback = baseline_windows(data, series_index, forecasts["origin"], horizon, season)
     labels = np.array(data.names, dtype=object)[series_index]
     train = {s.name: s.target[: windows.plan[s.name].train_end] for s in data}
-    model = evaluate_forecasts(forecasts["actual"], forecasts["forecast"], labels, train, season)
-    scored = {name: evaluate_forecasts(forecasts["actual"], values, labels, train, season) for name, values in baselines.items()}
+    actual = forecasts["actual"]
+    model = evaluate_forecasts(actual, forecasts["forecast"], labels, train, season)
+    scored = {name: evaluate_forecasts(actual, values, labels, train, season) for name, values in baselines.items()}
     if fallback:
         scored["seasonal_naive"] = dataclasses.replace(
             scored["seasonal_naive"],
             notes=scored["seasonal_naive"].notes
             + (f"{fallback} window(s) with less than a season of history use the naive forecast as seasonal naive",),
         )
-    return Scores(model=model, baselines=scored, season=season, windows={**forecasts, **baselines})
+    intervals, quantiles = {}, {}
+    if level is not None and "lower" in forecasts:
+        low, high = round((1 - level) / 2, 10), round((1 + level) / 2, 10)
+        intervals["model"] = interval_scores(actual, forecasts["lower"], forecasts["upper"], level)
+        for name in baselines:
+            bands = dict(quantile_keys(forecasts, f"{name}_"))
+            if low in bands and high in bands:
+                intervals[name] = interval_scores(actual, forecasts[bands[low]], forecasts[bands[high]], level)
+    model_levels = quantile_keys(forecasts)
+    if model_levels:
+        levels = [value for value, _ in model_levels]
+        stack = np.stack([forecasts[key] for _, key in model_levels], axis=-1)
+        quantiles["model"] = evaluate_quantiles(actual, stack, levels, labels)
+        for name in baselines:
+            bands = dict(quantile_keys(forecasts, f"{name}_"))
+            if all(value in bands for value in levels):
+                band_stack = np.stack([forecasts[bands[value]] for value in levels], axis=-1)
+                quantiles[name] = evaluate_quantiles(actual, band_stack, levels, labels)
+    return Scores(
+        model=model, baselines=scored, season=season, windows={**forecasts, **baselines}, level=level,
+        intervals=intervals, quantiles=quantiles,
+    )

@@ -340,24 +340,33 @@ class WindowPipeline:
         series never negative in training get no negative value.
 
         Args:
-            values: ``(B, H, 1)`` in the units the model sees.
+            values: ``(B, H, K)`` in the units the model sees (``K`` values per step:
+                a forecast, bounds, quantiles).
             batch: the batch they were made for: its ``offset``, ``scale`` and
                 ``series`` (the series' position in ``data``).
             data: the series the batch was made from.
             clip: clip at zero where the series was never negative in training.
 
         Returns:
-            ``(B, H)`` float64.
+            ``(B, H, K)`` float64.
         """
         rows = torch.as_tensor(self.scaler_.rows(data.names))[batch["series"].cpu()]
         restored = denormalize(values.cpu(), batch["offset"].cpu(), batch["scale"].cpu())
-        out = self.scaler_.inverse_target(restored, rows)[..., 0].numpy()
+        out = self.scaler_.inverse_target(restored, rows).numpy()
         if clip:
             # A quantity never below zero in training (power, counts, prices): a
             # negative forecast or bound is never closer to the truth than zero.
             floor = np.array([0.0 if self.nonnegative_[name] else -np.inf for name in self.scaler_.series_])
-            out = np.maximum(out, floor[rows.numpy()][:, None])
+            out = np.maximum(out, floor[rows.numpy()][:, None, None])
         return out
+
+    def to_model_units(self, values: np.ndarray, batch: Mapping[str, Tensor], data: SeriesSet) -> Tensor:
+        """The reverse of :meth:`inverse` (without clipping): ``(B, H)`` data-unit values as ``(B, H, 1)`` model units."""
+        rows = self.scaler_.rows(data.names)[batch["series"].cpu().numpy()]
+        center, scale = self.scaler_.center_[rows, 0], self.scaler_.scale_[rows, 0]
+        scaled = (np.asarray(values, dtype=np.float64) - center[:, None]) / scale[:, None]
+        offset, window_scale = batch["offset"].cpu().double().numpy(), batch["scale"].cpu().double().numpy()
+        return torch.from_numpy((scaled[:, :, None] - offset) / window_scale)
 
     def check_compatible(self, data: SeriesSet) -> None:
         """Refuse data whose columns or series differ from what the pipeline was fitted on."""

@@ -43,6 +43,17 @@ class HorizonDecoder(nn.Module):
     :math:`W_2` starts at zero, so an untrained decoder is exactly the direct
     head, and with no known or static inputs the MLP is left out altogether.
 
+    A quantile decoder emits :math:`Q` raw values :math:`r_1..r_Q` per step and
+    target for levels :math:`\tau_1 < \dots < \tau_Q` and makes them monotone by
+    construction: the median level :math:`m` keeps :math:`q_m = r_m`, and each
+    level away from it adds a positive gap,
+
+    .. math::
+        q_{j} = q_{j-1} + \operatorname{softplus}(r_j) \ (j > m), \qquad
+        q_{j} = q_{j+1} - \operatorname{softplus}(r_j) \ (j < m),
+
+    so quantiles never cross and the median is the point forecast.
+
     Args:
         summary_size: width of :math:`s`.
         horizon: steps forecast, :math:`h`.
@@ -53,6 +64,8 @@ class HorizonDecoder(nn.Module):
             feature (index 0 is kept for "unknown").
         hidden_size: width of the MLP.
         dropout: dropout on :math:`s` and inside the MLP, in training.
+        n_quantiles: :math:`Q`, quantile levels per target (1: a point forecast).
+        median_index: :math:`m`, the position of the median level.
     """
 
     def __init__(
@@ -65,19 +78,23 @@ class HorizonDecoder(nn.Module):
         category_sizes: Sequence[int] = (),
         hidden_size: int = 64,
         dropout: float = 0.0,
+        n_quantiles: int = 1,
+        median_index: int = 0,
     ) -> None:
         super().__init__()
         self.horizon, self.num_targets = horizon, num_targets
+        self.n_quantiles, self.median_index = n_quantiles, median_index
+        outputs = num_targets * n_quantiles
         self.n_future, self.n_static = n_future, n_static
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(summary_size, horizon * num_targets)
+        self.head = nn.Linear(summary_size, horizon * outputs)
         self.embeddings = nn.ModuleList(nn.Embedding(size, embedding_size(size)) for size in category_sizes)
         context = n_static + sum(e.embedding_dim for e in self.embeddings)
         self.uses_mlp = n_future + context > 0
         if self.uses_mlp:
             self.hidden = nn.Linear(summary_size + n_future + context, hidden_size)
             self.step = nn.Parameter(torch.zeros(horizon, hidden_size))
-            self.out = nn.Linear(hidden_size, num_targets)
+            self.out = nn.Linear(hidden_size, outputs)
             nn.init.zeros_(self.out.weight)
             nn.init.zeros_(self.out.bias)
 
@@ -85,12 +102,12 @@ class HorizonDecoder(nn.Module):
         self, summary: Tensor, future: Tensor | None = None, static: Tensor | None = None,
         categories: Tensor | None = None,
     ) -> Tensor:
-        """``(B, S)`` summary [, ``(B, h, K)`` future, ``(B, n_static)``, ``(B, C)`` categories] -> ``(B, h, m)``."""
+        """``(B, S)`` summary [, ``(B, h, K)`` future, ``(B, n_static)``, ``(B, C)`` categories] -> ``(B, h, m Q)``."""
         batch = summary.shape[0]
         summary = self.dropout(summary)
-        base = self.head(summary).view(batch, self.horizon, self.num_targets)
+        base = self.head(summary).view(batch, self.horizon, self.num_targets * self.n_quantiles)
         if not self.uses_mlp:
-            return base
+            return self._monotone(base)
         parts = [summary.unsqueeze(1).expand(batch, self.horizon, summary.shape[1])]
         if self.n_future:
             parts.append(future)
@@ -102,7 +119,20 @@ class HorizonDecoder(nn.Module):
             joined = torch.cat(context, dim=1)
             parts.append(joined.unsqueeze(1).expand(batch, self.horizon, joined.shape[1]))
         hidden = torch.relu(self.hidden(torch.cat(parts, dim=2)) + self.step)  # (B, h, hidden)
-        return base + self.out(self.dropout(hidden))
+        return self._monotone(base + self.out(self.dropout(hidden)))
+
+    def _monotone(self, raw: Tensor) -> Tensor:
+        """Raw outputs ``(B, h, m Q)`` as non-crossing quantiles (unchanged for a point forecast)."""
+        if self.n_quantiles == 1:
+            return raw
+        shape = raw.shape
+        raw = raw.view(*shape[:-1], self.num_targets, self.n_quantiles)
+        m = self.median_index
+        median = raw[..., m : m + 1]
+        gaps = nn.functional.softplus(raw)
+        above = median + torch.cumsum(gaps[..., m + 1 :], dim=-1)
+        below = median - torch.cumsum(gaps[..., :m].flip(-1), dim=-1).flip(-1)
+        return torch.cat([below, median, above], dim=-1).view(shape)
 
 
 class RecurrentForecaster(nn.Module):
@@ -127,6 +157,8 @@ class RecurrentForecaster(nn.Module):
         n_static: numeric static features per series. Default: 0.
         category_sizes: categories of each categorical static feature (its
             embedding table's rows, row 0 for "unknown"). Default: none.
+        quantiles: quantile levels to forecast, increasing, with 0.5 among them
+            (see :class:`HorizonDecoder`); empty for a point forecast. Default: none.
 
     Inputs: ``x``, ``future``, ``static``, ``categories``
         * **x**: ``(B, L, input_size)``.
@@ -134,7 +166,8 @@ class RecurrentForecaster(nn.Module):
         * **static**: ``(B, n_static)`` float, needed when ``n_static > 0``.
         * **categories**: ``(B, len(category_sizes))`` int64 category indices.
 
-    Output: ``(B, horizon, num_targets)``.
+    Output: ``(B, horizon, num_targets)``, or ``(B, horizon, num_targets * Q)`` with ``Q``
+    quantiles (each target's levels together, in increasing order).
     """
 
     name = "recurrent"
@@ -151,6 +184,7 @@ class RecurrentForecaster(nn.Module):
         n_future: int = 0,
         n_static: int = 0,
         category_sizes: Sequence[int] = (),
+        quantiles: Sequence[float] = (),
     ) -> None:
         super().__init__()
         owner = type(self).__name__
@@ -163,11 +197,16 @@ class RecurrentForecaster(nn.Module):
         self.n_future = checks.non_negative_int().check(f"{owner}: n_future", n_future)
         self.n_static = checks.non_negative_int().check(f"{owner}: n_static", n_static)
         self.category_sizes = tuple(check_positive_int(owner, "category size", size) for size in category_sizes)
+        self.quantiles = tuple(float(level) for level in quantiles)
+        if self.quantiles and (0.5 not in self.quantiles or list(self.quantiles) != sorted(set(self.quantiles))):
+            raise ValueError(f"{owner}: quantiles must increase and include 0.5, got {self.quantiles}")
         self.encoder = self.build_encoder()
         directions = 2 if getattr(self.encoder, "bidirectional", False) else 1
         self.decoder = HorizonDecoder(
             directions * self.hidden_size, self.horizon, self.num_targets, self.n_future, self.n_static,
             self.category_sizes, hidden_size=self.hidden_size, dropout=self.dropout,
+            n_quantiles=max(1, len(self.quantiles)),
+            median_index=self.quantiles.index(0.5) if self.quantiles else 0,
         )
 
     def build_encoder(self) -> nn.Module:

@@ -34,7 +34,7 @@ def recursive_forecast(model: nn.Module, x: Tensor, known_future: Tensor, horizo
             over the steps.
 
     Returns:
-        ``(B, horizon, 1)`` forecasts.
+        ``(B, horizon, Q)`` forecasts (``Q`` quantiles of a quantile model, else 1).
     """
     batch, _, features = x.shape
     if known_future.shape != (batch, horizon, features - 1):
@@ -44,12 +44,14 @@ def recursive_forecast(model: nn.Module, x: Tensor, known_future: Tensor, horizo
             f"past-only covariates cannot be rolled forward), got {tuple(known_future.shape)}"
         )
     reads_future = getattr(model, "n_future", 0) > 0
+    decoder = getattr(model, "decoder", None)
+    median = getattr(decoder, "median_index", 0)  # a quantile model feeds back its median
     window = x
     steps = []
     for k in range(horizon):
         future = known_future[:, k : k + 1]  # (B, 1, F - 1): the step being forecast
         y = model(window, future, **context) if reads_future else model(window, **context)
-        y = y[:, :1, :1]  # (B, 1, 1)
+        y = y[:, :1]  # (B, 1, Q)
         steps.append(y)
-        window = torch.cat([window[:, 1:], torch.cat([y, future], dim=-1)], dim=1)
+        window = torch.cat([window[:, 1:], torch.cat([y[:, :, median : median + 1], future], dim=-1)], dim=1)
     return torch.cat(steps, dim=1)

@@ -9,7 +9,7 @@ import lightning.pytorch as pl
 import torch
 from torch import Tensor, nn
 
-from grucast.models.losses import LOSSES
+from grucast.models.losses import LOSSES, pinball_loss
 from grucast.models.rollout import recursive_forecast
 from grucast.settings import Settings
 
@@ -21,8 +21,10 @@ class ForecastModule(pl.LightningModule):
         model: a :mod:`grucast.models` forecaster. With ``multi_step="recursive"`` it
             has ``horizon == 1``: it is trained on the first target step (teacher
             forcing) and rolled forward ``settings.horizon`` steps to forecast.
-        settings: resolved settings (``horizon``, ``multi_step``, ``loss``, ``lr``,
-            ``weight_decay``, ``lr_schedule``, ``patience`` are read here).
+        settings: resolved settings (``horizon``, ``multi_step``, ``loss``, ``quantiles``,
+            ``lr``, ``weight_decay``, ``lr_schedule``, ``patience`` are read here).
+            With ``quantiles`` the loss is the pinball loss of every level
+            (:func:`grucast.models.losses.pinball_loss`) and ``loss`` is not used.
         monitor: the logged loss that drives early stopping, checkpoints and the
             plateau schedule: ``"val_loss"``, or ``"train_loss"`` with no validation data.
     """
@@ -39,9 +41,10 @@ class ForecastModule(pl.LightningModule):
         self.multi_step = settings.multi_step
         self.monitor = monitor
         self._loss = LOSSES[settings.loss]
+        self.register_buffer("levels", torch.tensor(settings.quantiles or (), dtype=torch.float32), persistent=False)
 
     def forward(self, batch: Mapping[str, Tensor]) -> Tensor:
-        """Forecasts ``(B, horizon, 1)`` in the model's (scaled) units."""
+        """Forecasts ``(B, horizon, Q)`` in the model's (scaled) units (``Q`` quantiles, or 1)."""
         context = {key: batch[key] for key in ("static", "categories") if key in batch}
         if self.multi_step == "recursive":
             return recursive_forecast(self.model, batch["x"], batch["known_future"], self.horizon, **context)
@@ -55,8 +58,10 @@ class ForecastModule(pl.LightningModule):
 
     def _batch_loss(self, batch: Mapping[str, Tensor]) -> Tensor:
         # A one-step (recursive) model is trained on the first target step: teacher forcing.
-        prediction = self._model_forecast(batch, getattr(self.model, "horizon", self.horizon))  # (B, H_model, 1)
+        prediction = self._model_forecast(batch, getattr(self.model, "horizon", self.horizon))  # (B, H_model, Q)
         target = batch["y"][:, : prediction.shape[1]]
+        if len(self.levels):
+            return pinball_loss(prediction, target, self.levels)
         return self._loss(prediction, target)
 
     def training_step(self, batch: Mapping[str, Tensor], batch_idx: int) -> Tensor:

@@ -74,9 +74,11 @@ def test_conformal_radius_is_the_right_order_statistic():
     residuals = np.array([[0.1], [-0.5], [0.3], [0.2], [-0.4], [0.05], [0.9], [-0.15], [0.25]])
     # n = 9, level 0.8: rank ceil(10 * 0.8) = 8 of the sorted |e|:
     # 0.05 0.1 0.15 0.2 0.25 0.3 0.4 0.5 0.9 -> 0.5
-    assert conformal_radius(residuals, 0.8).tolist() == [0.5]
-    # level 0.95 needs rank ceil(9.5) = 10 > 9: no finite radius.
-    assert conformal_radius(residuals, 0.95).tolist() == [np.inf]
+    radius, calibrated = conformal_radius(residuals, 0.8)
+    assert radius.tolist() == [0.5] and calibrated
+    # level 0.95 needs rank ceil(9.5) = 10 > 9: not calibrated; the largest error is used, never infinity.
+    radius, calibrated = conformal_radius(residuals, 0.95)
+    assert radius.tolist() == [0.9] and not calibrated
 
 
 def test_interval_coverage_on_synthetic_data():

@@ -96,7 +96,7 @@ def test_inverse_target_gives_back_the_data():
     prepared = prepare_windows(data, lookback=10, horizon=4, scaler="minmax", window_norm="auto")
     assert prepared.pipeline.window_norm_ == "last"  # a trending series leaves its training range
     batch = all_windows(prepared.test)
-    restored = prepared.pipeline.inverse(batch["y"], batch, data, clip=False)
+    restored = prepared.pipeline.inverse(batch["y"], batch, data, clip=False)[..., 0]
     pairs = zip(batch["series"].tolist(), batch["start"].tolist())
     expected = np.stack([data.series[s].target[start + 10 : start + 14] for s, start in pairs])
     np.testing.assert_allclose(restored, expected, rtol=1e-5)
@@ -170,7 +170,9 @@ def test_series_in_another_order_are_scaled_and_restored_by_name():
     swapped = SeriesSet.from_arrays({"b": data["b"].target, "a": data["a"].target})
     again = pipeline.transform(swapped)
     batch = again.test[torch.arange(len(again.test))]
-    restored = pipeline.inverse(batch["y"], batch, swapped)
+    restored = pipeline.inverse(batch["y"], batch, swapped)[..., 0]
+    model_units = pipeline.to_model_units(restored, batch, swapped)
+    np.testing.assert_allclose(model_units.numpy(), batch["y"].numpy(), rtol=1e-5, atol=1e-6)
     pairs = zip(batch["series"].tolist(), batch["start"].tolist())
     expected = np.stack([swapped.series[s].target[start + 4 : start + 6] for s, start in pairs])
     np.testing.assert_allclose(restored, expected, rtol=1e-5)
