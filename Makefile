@@ -4,9 +4,15 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.grucast-installed
 
-.PHONY: setup demo test test-slow bench clean
+.PHONY: setup extensions demo test test-slow bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) extensions
+
+# The C++ extensions, built once per build environment (processor, torch install,
+# Python, sources: see grucast/runtime/extensions.py) so that no run or benchmark
+# compiles them; a no-op when this environment's builds are already there.
+extensions: $(STAMP)
+	$(PY) -c 'from grucast.nn.kernels import build; raise SystemExit(build())'
 
 # torch is installed on its own first: see requirements/torch.txt for why.
 $(STAMP): pyproject.toml requirements/torch.txt
@@ -14,19 +20,18 @@ $(STAMP): pyproject.toml requirements/torch.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/torch.txt
 	$(PY) -m pip install --quiet -e ".[dev]"
-	$(PY) -c 'from grucast.nn.kernels import build; raise SystemExit(build())'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: setup
 	$(PY) -m grucast demo
 
-test: $(STAMP)
+test: setup
 	$(PY) -m pytest -q -m "not slow"
 
-test-slow: $(STAMP)
+test-slow: setup
 	$(PY) -m pytest -q -m slow
 
-bench: $(STAMP)
+bench: setup
 	$(PY) benchmarks/bench_gru.py
 	$(PY) benchmarks/bench_training.py
 	$(PY) benchmarks/bench_windows_memory.py

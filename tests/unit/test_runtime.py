@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from grucast import runtime
+from grucast.runtime import memory as runtime
 from grucast.nn.kernels import load_kernel
 
 needs_kernel = pytest.mark.skipif(load_kernel() is None, reason="the fused kernel is not built")
