@@ -12,7 +12,7 @@ setup: $(STAMP) extensions
 # Python, sources: see grucast/runtime/extensions.py) so that no run or benchmark
 # compiles them; a no-op when this environment's builds are already there.
 extensions: $(STAMP)
-	$(PY) -c 'from grucast.nn.kernels import build; raise SystemExit(build())'
+	$(PY) -c 'from grucast.runtime.extensions import build; raise SystemExit(build())'
 
 # torch is installed on its own first: see requirements/torch.txt for why.
 $(STAMP): pyproject.toml requirements/torch.txt

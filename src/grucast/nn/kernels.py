@@ -20,7 +20,7 @@ _CSRC = Path(__file__).with_name("csrc")
 
 GRU_KERNEL = extensions.Extension(
     name="grucast_gru",
-    sources=(_CSRC / "gru_kernel.cpp", _CSRC / "block_cache.cpp"),
+    sources=(_CSRC / "gru_kernel.cpp",),
     cflags=("-O3", "-fopenmp"),
     ldflags=("-fopenmp",),
     purpose="using the slower pure PyTorch GRU path",
@@ -30,8 +30,3 @@ GRU_KERNEL = extensions.Extension(
 def load_kernel(verbose: bool = False) -> ModuleType | None:
     """The fused GRU kernel's module (``forward``, ``backward``), or ``None`` without one."""
     return extensions.load(GRU_KERNEL, verbose=verbose)
-
-
-def build(verbose: bool = False) -> int:
-    """Compile the kernel now (``make setup`` calls this); prints the outcome, returns 0."""
-    return extensions.build(GRU_KERNEL, verbose=verbose)

@@ -161,8 +161,7 @@ def load(extension: Extension, verbose: bool = False) -> ModuleType | None:
         from torch.utils import cpp_extension
 
         _log.warning(
-            "grucast: compiling the C++ extension %s for this environment (once; 20-80 s). "
-            "`make setup` does this at install time.",
+            "grucast: compiling the C++ extension %s for this environment (once, 20-80 s)",
             module,
         )
         folder.mkdir(parents=True, exist_ok=True)
@@ -187,9 +186,15 @@ def load(extension: Extension, verbose: bool = False) -> ModuleType | None:
         return None
 
 
-def build(*extensions: Extension, verbose: bool = False) -> int:
-    """Compile the extensions now (``make setup`` calls this); prints each outcome, returns 0."""
-    for extension in extensions:
+def build(verbose: bool = False) -> int:
+    """Compile every extension of grucast now (``make setup`` calls this).
+
+    Prints each outcome; returns 0 (a failed build leaves the pure PyTorch paths).
+    """
+    from grucast.nn.kernels import GRU_KERNEL  # the one place that names them all
+    from grucast.runtime.memory import BLOCK_CACHE
+
+    for extension in (BLOCK_CACHE, GRU_KERNEL):
         module = load(extension, verbose=verbose)
         state = "ready" if module is not None else "unavailable (pure PyTorch path)"
         print(f"grucast: {extension.name} {state}")

@@ -203,8 +203,9 @@ void forward_reset_before(const at::Tensor& xg, const at::Tensor& h0, const at::
   }
 }
 
-// Checks shared by forward and backward; the Python side validates user input,
-// these guard the kernel's own contract.
+// The kernel's own contract, checked on entry to forward (here) and backward
+// (check_backward_inputs). The Python side validates user input; these catch a
+// caller that breaks the contract before any pointer arithmetic relies on it.
 void check_inputs(const at::Tensor& xg, const at::Tensor& h0, const at::Tensor& w_hh,
                   const at::Tensor& b_hh) {
   TORCH_CHECK(xg.dim() == 3 && h0.dim() == 2, "gru kernel: xg must be (T, B, 3H), h0 (B, H)");
@@ -382,10 +383,35 @@ at::Tensor weight_grad(const at::Tensor& g, const at::Tensor& h0, const at::Tens
   return grad;
 }
 
+// Backward reads out, cache and h0 through raw pointers: their shapes, dtype and
+// layout must be those forward produced.
+void check_backward_inputs(const at::Tensor& d_out, const at::Tensor& d_hn, const at::Tensor& h0,
+                           const at::Tensor& w_hh, const at::Tensor& out, const at::Tensor& cache) {
+  TORCH_CHECK(out.dim() == 3 && out.size(0) > 0, "gru kernel backward: out must be (T, B, H)");
+  const int64_t steps = out.size(0), batch = out.size(1), H = out.size(2);
+  TORCH_CHECK(h0.dim() == 2 && h0.size(0) == batch && h0.size(1) == H,
+              "gru kernel backward: h0 must be (B, H) as out");
+  TORCH_CHECK(cache.dim() == 3 && cache.size(0) == steps && cache.size(1) == batch &&
+                  cache.size(2) == 4 * H,
+              "gru kernel backward: cache must be (T, B, 4H), as forward returned it");
+  TORCH_CHECK(w_hh.dim() == 2 && w_hh.size(0) == 3 * H && w_hh.size(1) == H,
+              "gru kernel backward: weight_hh must be (3H, H)");
+  TORCH_CHECK(d_hn.sizes() == h0.sizes(), "gru kernel backward: the last state's gradient must be (B, H)");
+  TORCH_CHECK(d_out.numel() == 0 || d_out.sizes() == out.sizes(),
+              "gru kernel backward: the outputs' gradient must be empty or (T, B, H)");
+  TORCH_CHECK(out.is_contiguous() && cache.is_contiguous() && h0.is_contiguous(),
+              "gru kernel backward: out, cache and h0 must be contiguous");
+  for (const at::Tensor* t : {&d_out, &d_hn, &h0, &w_hh, &cache}) {
+    TORCH_CHECK(t->numel() == 0 || t->scalar_type() == out.scalar_type(),
+                "gru kernel backward: all tensors must share one dtype");
+  }
+}
+
 std::vector<at::Tensor> gru_backward(const at::Tensor& d_out_in, const at::Tensor& d_hn,
                                      const at::Tensor& h0, const at::Tensor& w_hh,
                                      const at::Tensor& out, const at::Tensor& cache,
                                      bool reset_after, double sign) {
+  check_backward_inputs(d_out_in, d_hn, h0, w_hh, out, cache);
   const int64_t steps = out.size(0), batch = out.size(1), H = out.size(2);
   // An empty d_out means no gradient reaches the outputs.
   const at::Tensor d_out = d_out_in.numel() > 0 ? d_out_in.contiguous() : at::Tensor();
@@ -417,17 +443,7 @@ std::vector<at::Tensor> gru_backward(const at::Tensor& d_out_in, const at::Tenso
 
 }  // namespace
 
-// block_cache.cpp
-bool block_cache_install();
-int64_t block_cache_uninstall();
-int64_t block_cache_bytes();
-
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("forward", &gru_forward, "GRU layer forward, one direction (CPU)");
   m.def("backward", &gru_backward, "GRU layer backward through time, one direction (CPU)");
-  m.def("block_cache_install", &block_cache_install,
-        "Reuse large freed CPU blocks by size from now on; False if already installed");
-  m.def("block_cache_uninstall", &block_cache_uninstall,
-        "Restore the previous CPU allocator; frees the cached blocks and returns their bytes");
-  m.def("block_cache_bytes", &block_cache_bytes, "Bytes held in freed blocks for reuse");
 }
