@@ -67,10 +67,28 @@ def textbook_gru(module: GRU, x, hx):
     return layer_input, torch.stack(finals)
 
 
-@pytest.mark.parametrize(
-    "engine,reset_after,convention,num_layers,bidirectional",
-    list(itertools.product(["fused", "autograd"], [False, True], ["cho", "chung"], [1, 2], [False, True])),
-)
+def _engine_cases():
+    # "torch" (torch's GRU operator, cuDNN on CUDA) computes reset-after only; "chung"
+    # reaches it through the z-row mapping. "compiled" is checked on a smaller grid:
+    # each case compiles (here with the aot_eager backend, see the fixture).
+    for engine, reset_after, convention, num_layers, bidirectional in itertools.product(
+        ["fused", "autograd", "torch", "compiled"], [False, True], ["cho", "chung"], [1, 2], [False, True]
+    ):
+        if engine == "torch" and not reset_after:
+            continue
+        if engine == "compiled" and (num_layers, bidirectional) != (2, False):
+            continue
+        yield engine, reset_after, convention, num_layers, bidirectional
+
+
+@pytest.fixture(autouse=True)
+def _fast_compile(monkeypatch):
+    # The graph capture and autograd of torch.compile without generating code; the
+    # inductor backend itself is checked by a slow test.
+    monkeypatch.setattr("grucast.nn.recurrence.COMPILE_BACKEND", "aot_eager")
+
+
+@pytest.mark.parametrize("engine,reset_after,convention,num_layers,bidirectional", list(_engine_cases()))
 def test_layer_matches_textbook(engine, reset_after, convention, num_layers, bidirectional):
     module = GRU(
         3, 4, num_layers=num_layers, bidirectional=bidirectional, dtype=torch.float64,
@@ -102,8 +120,10 @@ def test_cell_matches_textbook(reset_after, convention):
     torch.testing.assert_close(cell(x, h), want, **F64)
 
 
-@pytest.mark.parametrize("engine", ["fused", "autograd"])
-@pytest.mark.parametrize("reset_after", [False, True])
+@pytest.mark.parametrize(
+    "engine,reset_after",
+    [("fused", False), ("fused", True), ("autograd", False), ("autograd", True), ("torch", True)],
+)
 def test_update_conventions_are_one_model_under_z_to_one_minus_z(engine, reset_after):
     # sigmoid(-a) = 1 - sigmoid(a): negating the update gate's rows turns one convention
     # into the other, so both describe the same family of models.
@@ -126,3 +146,20 @@ def test_reset_placements_are_different_models():
     before.load_state_dict(after.state_dict())
     x = torch.randn(5, 2, 3, dtype=torch.float64)
     assert (after(x)[0] - before(x)[0]).abs().max() > 1e-3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("reset_after", [False, True])
+def test_compiled_engine_with_inductor_matches_textbook(monkeypatch, reset_after):
+    monkeypatch.setattr("grucast.nn.recurrence.COMPILE_BACKEND", "inductor")
+    module = GRU(3, 4, num_layers=2, dtype=torch.float64, reset_after=reset_after, engine="compiled")
+    x = torch.randn(6, 2, 3, dtype=torch.float64, requires_grad=True)
+    hx = torch.randn(2, 2, 4, dtype=torch.float64, requires_grad=True)
+    out, h_n = module(x, hx)
+    out_tb, h_tb = textbook_gru(module, x, hx)
+    torch.testing.assert_close(out, out_tb, **F64)
+    inputs = [x, hx, *module.parameters()]
+    got = torch.autograd.grad(out.sum() + h_n.square().sum(), inputs)
+    want = torch.autograd.grad(out_tb.sum() + h_tb.square().sum(), inputs)
+    for g, r in zip(got, want):
+        torch.testing.assert_close(g, r, **F64)

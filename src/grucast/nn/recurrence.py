@@ -1,4 +1,4 @@
-"""The time loop of one GRU layer in one direction, with two interchangeable engines.
+"""The time loop of one GRU layer in one direction, with interchangeable engines.
 
 ``fused``: the C++ kernel of :mod:`grucast.nn.kernels` (CPU, float32/float64). The
 forward pass runs the whole loop in C++ with the gate math fused into one pass per
@@ -6,16 +6,26 @@ step and keeps a small cache; the backward pass is hand-written backpropagation
 through time whose weight gradients are two large matmuls after the loop instead of
 one small matmul per step.
 
-``autograd``: a Python loop over :func:`grucast.nn.functional.gru_step`, recorded
-by autograd. It runs on any device and dtype (CUDA, bfloat16 under autocast) and
-supports higher-order gradients.
+``compiled``: the Python loop below, compiled by ``torch.compile`` into one graph
+(unrolled over the steps; the gate math of each step fused into one generated
+kernel). Meant for CUDA, where the eager loop launches a dozen small kernels per
+step. It compiles once per new shape (tens of seconds); if compiling fails (no
+Triton, an unsupported platform) it warns once and runs the eager loop.
 
-Both take the input projection :math:`W_i x_t + b_i` for all steps at once: it is
+``autograd``: the same Python loop over :func:`grucast.nn.functional.gru_step`,
+recorded by autograd. It runs on any device and dtype and supports higher-order
+gradients.
+
+All take the input projection :math:`W_i x_t + b_i` for all steps at once: it is
 hoisted out of the loop as one ``(T*B, F) @ (F, 3H)`` matmul by the caller.
+(The ``torch`` engine of :class:`grucast.nn.GRU` runs whole stacks of layers in
+torch's own GRU operator and does not come through here.)
 """
 
 from __future__ import annotations
 
+import functools
+import warnings
 from typing import Any
 
 import torch
@@ -68,6 +78,53 @@ def fused_available(x_proj: Tensor) -> bool:
     )
 
 
+def _loop(
+    x_proj: Tensor,
+    h0: Tensor,
+    weight_hh: Tensor,
+    bias_hh: Tensor | None,
+    reset_after: bool,
+    update_convention: UpdateConvention,
+) -> tuple[Tensor, Tensor]:
+    """The recurrence as a Python loop over :func:`gru_step` (engines autograd, compiled)."""
+    states = []
+    h = h0
+    # unbind once: indexing x_proj[t] per step would add a full-size scatter per step
+    # to the backward pass.
+    for x_t in x_proj.unbind(0):
+        h = gru_step(x_t, h, weight_hh, bias_hh, reset_after=reset_after, update_convention=update_convention)
+        states.append(h)
+    return torch.stack(states), h
+
+
+#: The ``torch.compile`` backend of the ``compiled`` engine. Tests set ``"aot_eager"``
+#: (the same graph capture and autograd, without generating code) to stay fast.
+COMPILE_BACKEND = "inductor"
+_failed_backends: set[str] = set()
+
+
+@functools.cache
+def _compiled(backend: str):
+    return torch.compile(_loop, backend=backend, fullgraph=True)
+
+
+def _compiled_loop(*args: Any) -> tuple[Tensor, Tensor]:
+    backend = COMPILE_BACKEND
+    if backend not in _failed_backends:
+        try:
+            return _compiled(backend)(*args)
+        except torch._dynamo.exc.TorchDynamoException as exc:
+            _failed_backends.add(backend)
+            warnings.warn(
+                f"grucast: torch.compile ({backend}) of the GRU loop failed ({type(exc).__name__}: "
+                f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}); running the "
+                "eager loop instead, which gives the same numbers more slowly",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+    return _loop(*args)
+
+
 def gru_sequence(
     x_proj: Tensor,
     h0: Tensor,
@@ -87,7 +144,8 @@ def gru_sequence(
         bias_hh: :math:`b_h`, shape ``(3H,)``, or ``None`` for no recurrent bias.
         reset_after: reset gate after (PyTorch) or before (Cho et al. 2014) the matmul.
         update_convention: ``"cho"`` or ``"chung"``.
-        engine: ``"fused"``, ``"autograd"`` or ``"auto"`` (fused where it can run).
+        engine: ``"fused"``, ``"compiled"``, ``"autograd"`` or ``"auto"`` (fused where
+            it can run, else autograd).
 
     Returns:
         ``(out, h_last)``: all states ``(T, B, H)`` and the last one ``(B, H)``.
@@ -114,15 +172,10 @@ def gru_sequence(
             return _FusedGRUSequence.apply(*args, reset_after, sign)
         out, _ = load_kernel().forward(*args, reset_after, sign, False)
         return out, out[-1]
-    if engine != "autograd":
-        raise ValueError(f"gru_sequence: engine must be 'auto', 'fused' or 'autograd', got {engine!r}")
-    states = []
-    h = h0
-    # unbind once: indexing x_proj[t] per step would add a full-size scatter per step
-    # to the backward pass.
-    for x_t in x_proj.unbind(0):
-        h = gru_step(
-            x_t, h, weight_hh, bias_hh, reset_after=reset_after, update_convention=update_convention
-        )
-        states.append(h)
-    return torch.stack(states), h
+    if engine == "compiled":
+        return _compiled_loop(x_proj, h0, weight_hh, bias_hh, reset_after, update_convention)
+    if engine == "autograd":
+        return _loop(x_proj, h0, weight_hh, bias_hh, reset_after, update_convention)
+    raise ValueError(
+        f"gru_sequence: engine must be 'auto', 'fused', 'compiled' or 'autograd', got {engine!r}"
+    )
