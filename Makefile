@@ -36,6 +36,13 @@ bench: setup
 	$(PY) benchmarks/bench_training.py
 	$(PY) benchmarks/bench_windows_memory.py
 
+# GPU checks (issue 18): equivalence on CUDA, speed vs cuDNN, GRU vs LSTM training;
+# writes benchmarks/results/gpu.json. Needs an environment with a CUDA build of torch
+# (PYTHON=...; `make setup` installs the CPU build). Without a GPU: a CPU smoke run.
+.PHONY: bench-gpu
+bench-gpu:
+	bash benchmarks/gpu/run.sh
+
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info
 

@@ -295,7 +295,10 @@ class GRU(nn.Module):
         if hx is None:
             hx = input.new_zeros(self.num_layers * self.num_directions, batch, self.hidden_size)
 
-        engine = self.engine_for(input.device, input.dtype)
+        dtype = input.dtype
+        if torch.is_autocast_enabled(input.device.type):  # the matmuls' dtype, not the input's
+            dtype = torch.get_autocast_dtype(input.device.type)
+        engine = self.engine_for(input.device, dtype)
         if engine == "torch":
             output, h_n = self._torch_operator(input, hx)
         else:
