@@ -101,6 +101,7 @@ def keep_freed_memory(threshold_bytes: int = 1 << 30) -> Iterator[bool]:
         ``True`` when a setting took effect, else ``False``.
     """
     global _depth
+    _libc()  # resolved now: a block left open until the interpreter exits can still close
     cache = block_cache() if _depth == 0 else None
     if _depth == 0:
         ok = bool(cache.install()) if cache is not None else _set_thresholds(threshold_bytes, 2 * threshold_bytes)
