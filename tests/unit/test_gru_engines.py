@@ -40,7 +40,10 @@ def test_auto_engine_on_cuda_and_elsewhere(options, device, expected):
 def test_cpu_keeps_the_fused_kernel(engine, reset_after):
     gru = GRU(3, 4, engine=engine, reset_after=reset_after)
     assert gru.engine_for() == gru.engine_for("cpu") == "fused"
-    assert gru.engine_for("cpu", torch.float64) == "fused"
+    assert gru.engine_for("cpu", torch.bfloat16) == "fused"  # bfloat16 autocast, float32 state
+    assert GRU(3, 4, engine=engine, reset_after=reset_after, dtype=torch.float64).engine_for() == "fused"
+    # Parameters (and so the state) in bfloat16: the step loop.
+    assert GRU(3, 4, engine=engine, reset_after=reset_after, dtype=torch.bfloat16).engine_for() == "autograd"
 
 
 def test_without_the_kernel_the_cpu_runs_the_step_loop(monkeypatch):

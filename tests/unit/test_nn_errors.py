@@ -107,7 +107,8 @@ def test_input_errors():
 
 def test_fused_engine_refuses_unsupported_dtype():
     gru = GRU(3, 4, engine="fused", dtype=torch.bfloat16)
-    with pytest.raises(RuntimeError, match=r"engine='fused' needs the C\+\+ kernel on a CPU float32/float64 tensor, got torch.bfloat16"):
+    with pytest.raises(RuntimeError, match=r"engine='fused' needs the C\+\+ kernel on a CPU float32/float64 tensor "
+                       r"\(or bfloat16 under autocast\), got torch.bfloat16 with a torch.bfloat16 state"):
         gru(torch.randn(5, 2, 3, dtype=torch.bfloat16))
 
 
@@ -137,12 +138,14 @@ def test_kernel_backward_checks_its_contract():
     kernel = load_kernel()
     xg, h0 = torch.randn(4, 2, 9), torch.zeros(2, 3)
     w, b = torch.randn(9, 3), torch.zeros(9)
-    out, cache = kernel.forward(xg, h0, w, b, True, 1.0, True)
+    out, cache, *aux = kernel.forward(xg, h0, w, b, b, True, 1.0, True)
     d_hn = torch.ones(2, 3)
-    kernel.backward(torch.empty(0), d_hn, h0, w, out, cache, True, 1.0)  # as forward left them: fine
+    kernel.backward(torch.empty(0), d_hn, h0, w, out, cache, aux, True, 1.0, False)  # as forward left them
     with pytest.raises(RuntimeError, match=r"gru kernel backward: cache must be \(T, B, 4H\)"):
-        kernel.backward(torch.empty(0), d_hn, h0, w, out, cache[:, :, :9].contiguous(), True, 1.0)
+        kernel.backward(torch.empty(0), d_hn, h0, w, out, cache[:, :, :9].contiguous(), aux, True, 1.0, False)
     with pytest.raises(RuntimeError, match=r"gru kernel backward: all tensors must share one dtype"):
-        kernel.backward(torch.empty(0), d_hn.double(), h0, w, out, cache, True, 1.0)
+        kernel.backward(torch.empty(0), d_hn.double(), h0, w, out, cache, aux, True, 1.0, False)
     with pytest.raises(RuntimeError, match=r"gru kernel backward: the outputs' gradient must be empty or \(T, B, H\)"):
-        kernel.backward(torch.ones(3, 2, 3), d_hn, h0, w, out, cache, True, 1.0)
+        kernel.backward(torch.ones(3, 2, 3), d_hn, h0, w, out, cache, aux, True, 1.0, False)
+    with pytest.raises(RuntimeError, match=r"gru kernel backward: bfloat16 needs the copies forward returned"):
+        kernel.backward(torch.empty(0), d_hn, h0, w, out, cache, aux, True, 1.0, True)

@@ -11,7 +11,7 @@ from torch import Tensor, _VF, nn
 
 from grucast.nn.checks import check_sequence
 from grucast.nn.functional import UPDATE_CONVENTIONS, UpdateConvention
-from grucast.nn.recurrence import fused_available, gru_sequence
+from grucast.nn.recurrence import fused_supports, gru_sequence
 
 #: What computes the recurrence; ``auto`` and ``native`` resolve to one of the others
 #: per device (see :meth:`GRU.engine_for`).
@@ -269,8 +269,7 @@ class GRU(nn.Module):
         device = torch.device(device) if device is not None else first.device
         dtype = dtype if dtype is not None else first.dtype
         if device.type == "cpu":
-            probe = torch.empty(0, dtype=dtype)
-            return "fused" if fused_available(probe) else "autograd"
+            return "fused" if fused_supports(first.dtype, dtype) else "autograd"
         if device.type == "cuda":
             return "torch" if self.engine == "auto" and self.reset_after else "compiled"
         return "autograd"
@@ -332,7 +331,10 @@ class GRU(nn.Module):
             outputs = []
             for direction in range(self.num_directions):
                 w_ih, w_hh, b_ih, b_hh = self._layer_params(layer, direction)
-                x_proj = nn.functional.linear(layer_input, w_ih, b_ih)  # (L, N, 3H), hoisted
+                # (L, N, 3H), hoisted; the fused kernel adds b_ih itself (and sums its
+                # gradient in its own pass).
+                fused = engine == "fused"
+                x_proj = nn.functional.linear(layer_input, w_ih, None if fused else b_ih)
                 if direction == 1:
                     x_proj = x_proj.flip(0)
                 out, h_last = gru_sequence(
@@ -343,6 +345,7 @@ class GRU(nn.Module):
                     reset_after=self.reset_after,
                     update_convention=self.update_convention,
                     engine=engine,
+                    bias_ih=b_ih if fused else None,
                 )
                 # Free the projection now, not when the next layer's replaces it: it is
                 # the largest buffer of the step and nothing saved it for backward.

@@ -11,6 +11,7 @@ the same numbers, only slower. ``GRUCAST_DISABLE_KERNEL=1`` forces that fallback
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from types import ModuleType
 
@@ -30,3 +31,19 @@ GRU_KERNEL = extensions.Extension(
 def load_kernel(verbose: bool = False) -> ModuleType | None:
     """The fused GRU kernel's module (``forward``, ``backward``), or ``None`` without one."""
     return extensions.load(GRU_KERNEL, verbose=verbose)
+
+
+@functools.cache
+def bf16_native() -> bool:
+    """Whether bfloat16 matmuls run natively here: the kernel is built, torch carries a
+    bf16 GEMM with float32 output (MKL), and the processor has bf16 instructions
+    (``avx512_bf16`` or ``amx_bf16`` in ``/proc/cpuinfo``)."""
+    kernel = load_kernel()
+    if kernel is None or not kernel.bf16_matmuls_available():
+        return False
+    try:
+        with open("/proc/cpuinfo") as handle:
+            flags = next((line for line in handle if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags

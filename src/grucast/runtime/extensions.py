@@ -63,8 +63,14 @@ def _cpu_ident() -> str:
 
 
 def native_flags() -> list[str]:
-    """``-march=native`` where the build key pins the build to this processor."""
-    if sys.platform.startswith("linux") and platform.machine() in ("x86_64", "aarch64"):
+    """``-march=native`` where the build key pins the build to this processor.
+
+    On x86-64 also 512-bit vectors where the processor has them: GCC's default for
+    AVX-512 processors is 256-bit, which halved the gate passes' throughput.
+    """
+    if sys.platform.startswith("linux") and platform.machine() == "x86_64":
+        return ["-march=native", "-mprefer-vector-width=512"]
+    if sys.platform.startswith("linux") and platform.machine() == "aarch64":
         return ["-march=native"]
     return []
 
