@@ -224,6 +224,8 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const M* A, int64_t
   }
 }
 
+constexpr int64_t kMinPackedRows = 16;
+
 // A step's right operand, op(W) (k, n), multiplied by many row blocks in a loop.
 // In float32 with MKL it is packed once per call and per block height (MKL packs
 // it on every call otherwise: at hidden 256 that copy cost as much as a tenth of a
@@ -237,6 +239,7 @@ class RightOperand {
       const Blas& blas = Blas::get();
       if (!blas.can_pack()) return;
       for (int64_t m : heights) {
+        if (m < kMinPackedRows) continue;  // a few rows: MKL's own small-matrix path is faster
         const size_t bytes = blas.pack_size(kBMatrix, blas_int(m), blas_int(n), blas_int(k));
         packed_.emplace_back(m, std::vector<float>((bytes + sizeof(float) - 1) / sizeof(float)));
         blas.pack(kRowMajor, kBMatrix, trans ? kTrans : kNoTrans, blas_int(m), blas_int(n), blas_int(k), 1.0f,
@@ -274,7 +277,7 @@ class RightOperand {
 
 std::atomic<int64_t> g_serial_below{1 << 21};   // multiply-adds per call
 std::atomic<int64_t> g_min_rows{16};           // rows per thread
-std::atomic<int64_t> g_block_bytes{256 << 10};  // target size of a step's matmul output per block
+std::atomic<int64_t> g_block_bytes{1 << 20};    // target size of a step's matmul output per block
 
 struct Plan {
   int64_t batch;
@@ -310,15 +313,30 @@ Plan plan_rows(int64_t batch, int64_t steps, int64_t hidden, int64_t out_cols, i
   return {batch, chunks, per_chunk, std::max<int64_t>(1, (per_chunk + blocks - 1) / blocks)};
 }
 
+// While it lives, MKL runs on this thread alone (when `on`): a call the plan runs
+// on one thread must not wake MKL's threads for its packing or its matmuls.
+class MklOnOneThread {
+ public:
+  explicit MklOnOneThread(bool on) : set_(on ? Blas::get().set_local : nullptr) {
+    if (set_ != nullptr) previous_ = set_(1);
+  }
+  ~MklOnOneThread() {
+    if (set_ != nullptr) set_(previous_);
+  }
+  MklOnOneThread(const MklOnOneThread&) = delete;
+  MklOnOneThread& operator=(const MklOnOneThread&) = delete;
+
+ private:
+  set_threads_t set_;
+  int previous_ = 0;
+};
+
 // Runs body(chunk, row_begin, row_end) for each range of rows, in parallel where
 // the plan says so.
 template <typename F>
 void for_row_ranges(const Plan& plan, const F& body) {
   if (plan.chunks <= 1) {
-    const Blas& blas = Blas::get();
-    const int previous = blas.set_local != nullptr ? blas.set_local(1) : 0;
     body(int64_t{0}, int64_t{0}, plan.batch);
-    if (blas.set_local != nullptr) blas.set_local(previous);
     return;
   }
   at::parallel_for(0, plan.chunks, 1, [&](int64_t c0, int64_t c1) {
@@ -422,6 +440,7 @@ template <typename T, typename X, typename M, bool kCache>
 void forward_after(const Fwd<T, X, M>& f) {
   const int64_t B = f.batch, H = f.H, G = 3 * H;
   const Plan plan = plan_rows(B, f.steps, H, G, sizeof(T));
+  const MklOnOneThread one_thread(plan.chunks <= 1);
   const RightOperand<M, T> w(f.w, H, /*trans=*/true, H, G, plan.heights());  // h @ W_h^T
   for_row_ranges(plan, [&](int64_t, int64_t r0, int64_t r1) {
     std::vector<T> gh(plan.block * G);
@@ -446,6 +465,7 @@ template <typename T, typename X, typename M, bool kCache>
 void forward_before(const Fwd<T, X, M>& f) {
   const int64_t B = f.batch, H = f.H, G = 3 * H;
   const Plan plan = plan_rows(B, f.steps, H, G, sizeof(T));
+  const MklOnOneThread one_thread(plan.chunks <= 1);
   const RightOperand<M, T> w_rz(f.w, H, true, H, 2 * H, plan.heights());       // h @ W_hrz^T
   const RightOperand<M, T> w_n(f.w + 2 * H * H, H, true, H, H, plan.heights());  // (r h) @ W_hn^T
   for_row_ranges(plan, [&](int64_t, int64_t r0, int64_t r1) {
@@ -597,6 +617,7 @@ template <typename T, typename X, typename M, bool kDout>
 void backward_after(const Bwd<T, X, M>& f, BiasSums& sums) {
   const int64_t B = f.batch, H = f.H, G = 3 * H;
   const Plan plan = plan_rows(B, f.steps, H, G, sizeof(T));
+  const MklOnOneThread one_thread(plan.chunks <= 1);
   const RightOperand<M, T> w(f.w, H, /*trans=*/false, G, H, plan.heights());  // dgh @ W_h
   sums = BiasSums(plan.chunks, 4 * H);
   for_row_ranges(plan, [&](int64_t chunk, int64_t r0, int64_t r1) {
@@ -626,6 +647,7 @@ template <typename T, typename X, typename M, bool kDout>
 void backward_before(const Bwd<T, X, M>& f, BiasSums& sums) {
   const int64_t B = f.batch, H = f.H, G = 3 * H;
   const Plan plan = plan_rows(B, f.steps, H, G, sizeof(T));
+  const MklOnOneThread one_thread(plan.chunks <= 1);
   const RightOperand<M, T> w_n(f.w + 2 * H * H, H, false, H, H, plan.heights());  // da_n @ W_hn
   const RightOperand<M, T> w_rz(f.w, H, false, 2 * H, H, plan.heights());         // [da_r | da_z] @ W_hrz
   sums = BiasSums(plan.chunks, 3 * H);
