@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -73,3 +74,44 @@ def test_a_built_extension_loads_without_the_jit_builder(monkeypatch):
         assert module is not None and hasattr(module, "forward")
     finally:
         extensions.load.cache_clear()
+
+
+_PYBIND_DEMO = """
+#include <pybind11/pybind11.h>
+int answer() { return 42; }
+PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) { m.def("answer", &answer); }
+"""
+
+_BUILD_DEMO = """
+import os
+import sys
+from pathlib import Path
+from grucast.runtime import extensions
+demo = extensions.Extension(name="grucast_demo", sources=(Path(sys.argv[1]),))
+module = extensions.load(demo)
+print(module.answer(), extensions.is_built(demo))
+"""
+
+
+def test_a_lock_left_by_a_killed_build_does_not_block_the_next(tmp_path):
+    # A build killed half-way (a session ended, a CI job cancelled) used to leave torch's
+    # lock file in the shared build folder, and every later build waited on it forever.
+    import subprocess
+
+    source = tmp_path / "demo.cpp"
+    source.write_text(_PYBIND_DEMO)
+    env = {**os.environ, "TORCH_EXTENSIONS_DIR": str(tmp_path / "builds")}
+    env.pop("GRUCAST_DISABLE_KERNEL", None)
+    probe = [sys.executable, "-c",
+             "import sys; from pathlib import Path; from grucast.runtime import extensions;"
+             "print(extensions.build_directory(extensions.Extension("
+             "name='grucast_demo', sources=(Path(sys.argv[1]),)))[0])", str(source)]
+    folder = Path(subprocess.run(probe, env=env, capture_output=True, text=True, check=True).stdout.strip())
+    folder.mkdir(parents=True)
+    (folder / "lock").write_text("")  # what the killed build left behind
+    done = subprocess.run([sys.executable, "-c", _BUILD_DEMO, str(source)], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["42", "True"]
+    assert not (folder / "lock").exists()
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # no staging folder left

@@ -25,7 +25,11 @@ every extension at install time (:func:`build`), so a training run or a timed
 benchmark never does. A build at run time logs one line that says so.
 
 Builds go to ``$TORCH_EXTENSIONS_DIR/grucast/<name>_<key>`` (by default
-``~/.cache/torch_extensions/grucast/...``).
+``~/.cache/torch_extensions/grucast/...``). Each build runs in a staging folder of
+its own and is renamed into place when it is complete, so a build that was killed
+half-way leaves nothing that a later process waits on or imports (torch's JIT
+builder guards a shared folder with a lock file, and a lock left by a killed build
+makes every later build in that folder wait forever).
 """
 
 from __future__ import annotations
@@ -36,7 +40,9 @@ import importlib.util
 import logging
 import os
 import platform
+import shutil
 import sys
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,6 +152,35 @@ def is_built(extension: Extension) -> bool:
     return (folder / f"{module}.so").is_file() and not (folder / "lock").exists()
 
 
+def _compile(extension: Extension, folder: Path, module: str, verbose: bool) -> ModuleType:
+    """Build the extension in a fresh staging folder beside ``folder``, then rename it
+    into place. Concurrent builds each stage their own; the first rename wins and the
+    others keep their (identical) module. A leftover folder without a finished module
+    (an older build that was killed) is replaced."""
+    from torch.utils import cpp_extension
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{module}.staging-", dir=folder.parent))
+    try:
+        loaded = cpp_extension.load(
+            name=module,
+            sources=[str(path) for path in extension.sources],
+            extra_cflags=extension.all_cflags,
+            extra_ldflags=list(extension.ldflags),
+            build_directory=str(staging),
+            verbose=verbose,
+        )
+        if folder.exists() and not is_built(extension):
+            shutil.rmtree(folder, ignore_errors=True)
+        try:
+            staging.rename(folder)
+        except OSError:  # another process finished first: its build is the same
+            pass
+        return loaded
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 @functools.cache
 def load(extension: Extension, verbose: bool = False) -> ModuleType | None:
     """Import the extension's build for this environment, compiling it first if needed.
@@ -164,21 +199,11 @@ def load(extension: Extension, verbose: bool = False) -> ModuleType | None:
         library = folder / f"{module}.so"
         if is_built(extension):
             return _import_built(library, module)
-        from torch.utils import cpp_extension
-
         _log.warning(
             "grucast: compiling the C++ extension %s for this environment (once, 20-80 s)",
             module,
         )
-        folder.mkdir(parents=True, exist_ok=True)
-        return cpp_extension.load(
-            name=module,
-            sources=[str(path) for path in extension.sources],
-            extra_cflags=extension.all_cflags,
-            extra_ldflags=list(extension.ldflags),
-            build_directory=str(folder),
-            verbose=verbose,
-        )
+        return _compile(extension, folder, module, verbose)
     except Exception as exc:  # a missing compiler surfaces as many exception types
         text = str(exc).strip()
         warnings.warn(
