@@ -33,8 +33,14 @@ test-slow: setup
 
 bench: setup
 	$(PY) benchmarks/bench_gru.py
+	$(PY) benchmarks/bench_bf16.py
 	$(PY) benchmarks/bench_training.py
 	$(PY) benchmarks/bench_windows_memory.py
+
+# Speed of several training processes on shared cores (1, 2, 3 at once; issue 14).
+.PHONY: bench-shared-cores
+bench-shared-cores: setup
+	$(PY) benchmarks/bench_shared_cores.py
 
 # GPU checks (issue 18): equivalence on CUDA, speed vs cuDNN, GRU vs LSTM training;
 # writes benchmarks/results/gpu.json. Needs an environment with a CUDA build of torch

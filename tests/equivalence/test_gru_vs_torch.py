@@ -173,3 +173,36 @@ def test_gradients_through_the_last_state_alone(engine, reset_after, num_layers,
     grads = torch.autograd.grad((ours(x)[1] * w).sum(), [x, *ours.parameters()])
     for got, want in zip(grads, grads_ref, strict=True):
         torch.testing.assert_close(got, want, **F64)
+
+
+@pytest.fixture
+def small_blocks():
+    # The kernel's plan: every call split over threads, step matmuls on blocks of at
+    # most ~1 KiB of output (a few rows), so that ranges, blocks, uneven tail blocks
+    # and MKL's packed operand (blocks of 16+ rows) all take part. Defaults restored.
+    from grucast.nn.kernels import load_kernel
+
+    kernel = load_kernel()
+    kernel.set_plan(0, 1, 24 * 64 * 4)
+    yield
+    kernel.set_plan(1 << 23, 16, 1 << 20)
+
+
+@pytest.mark.parametrize("engine", ["fused"])
+@pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.parametrize("dtype,tol", [(torch.float64, F64), (torch.float32, {"rtol": 1e-4, "atol": 1e-5})])
+def test_row_blocks_and_threads_match_torch(small_blocks, engine, reset_after, dtype, tol):
+    kwargs = {"input_size": 3, "hidden_size": 8, "num_layers": 2, "bidirectional": True}
+    ours = GRU(dtype=dtype, engine=engine, reset_after=reset_after, **kwargs)
+    ref = (torch.nn.GRU(dtype=dtype, **kwargs) if reset_after
+           else GRU(dtype=dtype, engine="autograd", reset_after=False, **kwargs))
+    ours.load_state_dict(ref.state_dict())
+    x = torch.randn(9, 131, 3, dtype=dtype, requires_grad=True)  # 131 rows: uneven ranges and blocks
+    w = torch.randn(9, 131, 16, dtype=dtype)
+    got = ours(x)
+    want = ref(x)
+    torch.testing.assert_close(got[0], want[0], **tol)
+    grads = torch.autograd.grad((got[0] * w).sum() + got[1].sum(), [x, *ours.parameters()])
+    grads_ref = torch.autograd.grad((want[0] * w).sum() + want[1].sum(), [x, *ref.parameters()])
+    for g, r in zip(grads, grads_ref, strict=True):
+        torch.testing.assert_close(g, r, **tol)

@@ -104,8 +104,11 @@ class GRU(nn.Module):
     Speed: with ``engine="auto"`` each device gets its fastest exact path
     (:meth:`engine_for` says which). On the CPU (float32/float64) the time loop runs
     in a fused C++ kernel with hand-written backpropagation through time, after the
-    input projection :math:`W_i x_t + b_i` of all steps as one matmul
-    (:mod:`grucast.nn.recurrence`). On CUDA, ``reset_after=True`` runs torch's own
+    input projection :math:`W_i x_t` of all steps as one matmul
+    (:mod:`grucast.nn.recurrence`); under ``torch.autocast("cpu",
+    dtype=torch.bfloat16)`` the kernel's matmuls read bfloat16 and accumulate in
+    float32 while its gate math and state stay float32 (where the processor has
+    bf16 matmuls; elsewhere it computes in float32 after one warning). On CUDA, ``reset_after=True`` runs torch's own
     GRU operator (cuDNN) on the same parameters, the "chung" convention mapped to
     "cho" by negating the update gate's rows; ``reset_after=False``, which cuDNN
     does not compute, runs the step loop compiled by ``torch.compile``. Elsewhere a

@@ -25,6 +25,8 @@
 //
 // The forward pass stores a cache (T, B, 4H) per step: (r | k | n | g) where g is
 // gh_n (reset after) or r * h_{t-1} (reset before); backward needs nothing else.
+// xg comes without b_i: the gate pass adds it, and backward sums the gradients of
+// b_i and b_h as it makes them, instead of two more passes over (T, B, 3H).
 //
 // Types: T is the type of the gate math and the state (float or double); X that of
 // the input projection xg and its gradient; M that of the matmul inputs. float64
@@ -38,12 +40,15 @@
 #include <ATen/Parallel.h>
 
 #include <dlfcn.h>
+#include <immintrin.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -275,7 +280,7 @@ class RightOperand {
 // the call. Calls too small to pay for waking a thread (a few hundred thousand
 // multiply-adds in all) run on the calling thread, with MKL held to it too.
 
-std::atomic<int64_t> g_serial_below{1 << 21};   // multiply-adds per call
+std::atomic<int64_t> g_serial_below{1 << 23};   // multiply-adds per call (~16 MFLOP)
 std::atomic<int64_t> g_min_rows{16};           // rows per thread
 std::atomic<int64_t> g_block_bytes{1 << 20};    // target size of a step's matmul output per block
 
@@ -361,26 +366,40 @@ void for_row_ranges(const Plan& plan, const F& body) {
 // scalar; this tells it so.
 #define GRU_UNITS _Pragma("GCC ivdep")
 
-// reset after: x (3H, storage X), g = W_h h (3H) -> h_t.
+// reset after, for u units: pre-activations x_* (storage X) and g_* = W_h h (no
+// bias), biases bx_* and bn (b_hn), previous state hp -> h_t; cache rows (r | k | n |
+// gh_n) when kCache.
 template <typename T, typename X, typename M, bool kCache>
-GRU_ROW fwd_row_after(int64_t H, T s, const X* __restrict__ x, const T* __restrict__ g,
-                      const T* __restrict__ bx, const T* __restrict__ bn, const T* __restrict__ hp,
-                      T* __restrict__ o, M* __restrict__ om, T* __restrict__ c) {
-  GRU_UNITS for (int64_t j = 0; j < H; ++j) {
-    const T r = Act<T>::sigmoid(Conv<X>::template load<T>(x[j]) + g[j] + bx[j]);
-    const T k = Act<T>::sigmoid(s * (Conv<X>::template load<T>(x[H + j]) + g[H + j] + bx[H + j]));
-    const T gn = g[2 * H + j] + bn[j];
-    const T n = Act<T>::tanh(Conv<X>::template load<T>(x[2 * H + j]) + bx[2 * H + j] + r * gn);
+GRU_ROW fwd_units_after(int64_t u, T s, const X* __restrict__ x_r, const X* __restrict__ x_z,
+                        const X* __restrict__ x_n, const T* __restrict__ g_r, const T* __restrict__ g_z,
+                        const T* __restrict__ g_n, const T* __restrict__ bx_r, const T* __restrict__ bx_z,
+                        const T* __restrict__ bx_n, const T* __restrict__ bn, const T* __restrict__ hp,
+                        T* __restrict__ o, M* __restrict__ om, T* __restrict__ c_r, T* __restrict__ c_k,
+                        T* __restrict__ c_n, T* __restrict__ c_g) {
+  for (int64_t j = 0; j < u; ++j) {
+    const T r = Act<T>::sigmoid(Conv<X>::template load<T>(x_r[j]) + g_r[j] + bx_r[j]);
+    const T k = Act<T>::sigmoid(s * (Conv<X>::template load<T>(x_z[j]) + g_z[j] + bx_z[j]));
+    const T gn = g_n[j] + bn[j];
+    const T n = Act<T>::tanh(Conv<X>::template load<T>(x_n[j]) + bx_n[j] + r * gn);
     const T h = n + k * (hp[j] - n);
     o[j] = h;
     if constexpr (!kSame<M, T>) om[j] = Conv<M>::store(h);
     if (kCache) {
-      c[j] = r;
-      c[H + j] = k;
-      c[2 * H + j] = n;
-      c[3 * H + j] = gn;
+      c_r[j] = r;
+      c_k[j] = k;
+      c_n[j] = n;
+      c_g[j] = gn;
     }
   }
+}
+
+// reset after, one row of H units: x (3H), g = W_h h (3H), cache row c (4H).
+template <typename T, typename X, typename M, bool kCache>
+inline void fwd_row_after(int64_t H, T s, const X* x, const T* g, const T* bx, const T* bn, const T* hp, T* o,
+                          M* om, T* c) {
+  fwd_units_after<T, X, M, kCache>(H, s, x, x + H, x + 2 * H, g, g + H, g + 2 * H, bx, bx + H, bx + 2 * H, bn, hp,
+                                   o, om, kCache ? c : nullptr, kCache ? c + H : nullptr,
+                                   kCache ? c + 2 * H : nullptr, kCache ? c + 3 * H : nullptr);
 }
 
 // reset before, first pass: r, k from x and g = W_hrz h (2H); writes r * h (for
@@ -493,6 +512,85 @@ void forward_before(const Fwd<T, X, M>& f) {
       }
     }
   });
+}
+
+// ---------------------------------------------------------------- small batches
+//
+// A few rows (batch-1 inference) leave nothing to split by rows, and each step's
+// matmul is then a matrix-vector product bound by reading W_h from cache (768 KiB
+// at hidden 256 in float32). Split by hidden units instead: each thread keeps its
+// units' rows of W_h (its share of the bytes, in its own cache), computes their
+// gates, and the threads meet once per step, when the new state is complete. The
+// meeting spins briefly, then yields, so that a thread descheduled on a busy
+// machine costs its partner a time slice at most. Inference only (no cache kept),
+// reset after the matmul.
+
+std::atomic<int64_t> g_split_bytes{256 << 10};  // bytes of W_h from which small batches split by units
+
+class SpinBarrier {
+ public:
+  explicit SpinBarrier(int parties) : parties_(parties) {}
+  void wait() {
+    const int phase = phase_.load(std::memory_order_acquire);
+    if (arrived_.fetch_add(1, std::memory_order_acq_rel) == parties_ - 1) {
+      arrived_.store(0, std::memory_order_relaxed);
+      phase_.store(phase + 1, std::memory_order_release);
+      return;
+    }
+    for (int spins = 0; phase_.load(std::memory_order_acquire) == phase; ++spins) {
+      if (spins < 512) _mm_pause();
+      else std::this_thread::yield();
+    }
+  }
+
+ private:
+  const int parties_;
+  std::atomic<int> arrived_{0};
+  std::atomic<int> phase_{0};
+};
+
+bool split_by_units(int64_t batch, int64_t H, int64_t m_bytes) {
+  return batch < 2 * g_min_rows.load(std::memory_order_relaxed) && at::get_num_threads() > 1 &&
+         !at::in_parallel_region() && 3 * H * H * m_bytes >= g_split_bytes.load(std::memory_order_relaxed) &&
+         H >= 32;
+}
+
+template <typename T, typename X, typename M>
+void forward_after_units(const Fwd<T, X, M>& f) {
+  const int64_t B = f.batch, H = f.H, G = 3 * H;
+  const int wanted = static_cast<int>(std::min<int64_t>(at::get_num_threads(), H / 16));
+  std::unique_ptr<SpinBarrier> barrier;
+#pragma omp parallel num_threads(wanted)
+  {
+    const int team = omp_get_num_threads(), tid = omp_get_thread_num();
+#pragma omp single
+    barrier = std::make_unique<SpinBarrier>(team);  // the implicit barrier after single publishes it
+    // This thread's units [j0, j1), in multiples of 16 (no shared cache lines).
+    const int64_t per = ((H + team - 1) / team + 15) / 16 * 16;
+    const int64_t j0 = std::min<int64_t>(H, tid * per), j1 = std::min<int64_t>(H, j0 + per), u = j1 - j0;
+    // Its rows of W_h, gates stacked (r | z | n): (3u, H).
+    std::vector<M> w(3 * u * H);
+    for (int64_t gate = 0; gate < 3; ++gate)
+      std::memcpy(w.data() + gate * u * H, f.w + (gate * H + j0) * H, u * H * sizeof(M));
+    std::vector<T> gh(B * 3 * u);
+    for (int64_t t = 0; t < f.steps; ++t) {
+      const T* hp = t == 0 ? f.h0 : f.out + (t - 1) * B * H;
+      const M* hpm = t == 0 ? f.h0m : f.outm + (t - 1) * B * H;
+      if (u > 0) {
+        gemm<M, T>(false, true, B, 3 * u, H, hpm, H, w.data(), H, T(0), gh.data(), 3 * u);
+        for (int64_t b = 0; b < B; ++b) {
+          const int64_t row = t * B + b;
+          const X* x = f.xg + row * G + j0;
+          const T* g = gh.data() + b * 3 * u;
+          fwd_units_after<T, X, M, false>(u, f.s, x, x + H, x + 2 * H, g, g + u, g + 2 * u, f.bx + j0,
+                                           f.bx + H + j0, f.bx + 2 * H + j0, f.bn + j0, hp + b * H + j0,
+                                           f.out + row * H + j0, f.outm + row * H + j0, nullptr, nullptr,
+                                           nullptr, nullptr);
+        }
+      }
+      barrier->wait();  // the state of step t is complete
+    }
+  }
 }
 
 // --------------------------------------------------------------- backward
@@ -763,7 +861,9 @@ std::vector<at::Tensor> forward_typed(const at::Tensor& xg, const at::Tensor& h0
                  rh_m.defined() ? reinterpret_cast<M*>(rh_m.data_ptr()) : nullptr,
                  rh_ld};
   if (reset_after) {
-    keep_cache ? forward_after<T, X, M, true>(f) : forward_after<T, X, M, false>(f);
+    if (keep_cache) forward_after<T, X, M, true>(f);
+    else if (split_by_units(batch, H, sizeof(M))) forward_after_units<T, X, M>(f);
+    else forward_after<T, X, M, false>(f);
   } else {
     keep_cache ? forward_before<T, X, M, true>(f) : forward_before<T, X, M, false>(f);
   }
@@ -916,4 +1016,6 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
         },
         "Threads per shape: multiply-adds per call below which one thread runs it, rows per thread at "
         "least, bytes of a step's matmul output per block");
+  m.def("set_split_bytes", [](int64_t bytes) { g_split_bytes = bytes; },
+        "Bytes of W_h from which batches of a few rows split by hidden units over threads (inference)");
 }
