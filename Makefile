@@ -4,9 +4,15 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.grucast-installed
 
-.PHONY: setup demo test test-slow bench clean
+.PHONY: setup extensions demo test test-slow bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) extensions
+
+# The C++ extensions, built once per build environment (processor, torch install,
+# Python, sources: see grucast/runtime/extensions.py) so that no run or benchmark
+# compiles them; a no-op when this environment's builds are already there.
+extensions: $(STAMP)
+	$(PY) -c 'from grucast.runtime.extensions import build; raise SystemExit(build())'
 
 # torch is installed on its own first: see requirements/torch.txt for why.
 $(STAMP): pyproject.toml requirements/torch.txt
@@ -14,22 +20,34 @@ $(STAMP): pyproject.toml requirements/torch.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/torch.txt
 	$(PY) -m pip install --quiet -e ".[dev]"
-	$(PY) -c 'from grucast.nn.kernels import build; raise SystemExit(build())'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: setup
 	$(PY) -m grucast demo
 
-test: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+test: setup
+	$(PY) -m pytest -q -n 2 -m "not slow"
 
-test-slow: $(STAMP)
+test-slow: setup
 	$(PY) -m pytest -q -m slow
 
-bench: $(STAMP)
+bench: setup
 	$(PY) benchmarks/bench_gru.py
+	$(PY) benchmarks/bench_bf16.py
 	$(PY) benchmarks/bench_training.py
 	$(PY) benchmarks/bench_windows_memory.py
+
+# Speed of several training processes on shared cores (1, 2, 3 at once; issue 14).
+.PHONY: bench-shared-cores
+bench-shared-cores: setup
+	$(PY) benchmarks/bench_shared_cores.py
+
+# GPU checks (issue 18): equivalence on CUDA, speed vs cuDNN, GRU vs LSTM training;
+# writes benchmarks/results/gpu.json. Needs an environment with a CUDA build of torch
+# (PYTHON=...; `make setup` installs the CPU build). Without a GPU: a CPU smoke run.
+.PHONY: bench-gpu
+bench-gpu:
+	bash benchmarks/gpu/run.sh
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info

@@ -1,9 +1,10 @@
-"""Speed of grucast.nn.GRU against torch.nn.GRU on this machine's CPU (float32).
+"""Speed of grucast.nn.GRU against torch.nn.GRU and torch.nn.LSTM on this machine's CPU (float32).
 
 For each shape, a training step (forward + backward + Adam) and batch-1 inference
-of both implementations run interleaved in one process (so both see the same
-machine load), and the table reports medians and the ratio grucast / torch
-(< 1 means grucast is faster). The whole run is repeated in a child process that
+of the three run interleaved in one process (so all see the same machine load),
+and the table reports medians, the ratio grucast / torch.nn.GRU (< 1 means
+grucast is faster) and the speed-up over torch.nn.LSTM (> 1 means grucast is
+faster; a GRU does 3/4 of an LSTM's arithmetic), with the load average. The whole run is repeated in a child process that
 keeps freed memory for reuse as training does (grucast.runtime.keep_freed_memory:
 the kernel's block cache as torch's CPU allocator, for both sides), since that
 changes both sides' times on this kind of VM ("tuned" in the JSON). minGRU is timed against
@@ -91,7 +92,7 @@ def gru_rows(torch, shapes: list[Shape], peak: float, quick: bool) -> list[dict]
     for shape in shapes:
         torch.manual_seed(0)
         args = (shape.input_size, shape.hidden_size, shape.num_layers)
-        models = {"torch": torch.nn.GRU(*args), "grucast": GRU(*args)}
+        models = {"torch": torch.nn.GRU(*args), "grucast": GRU(*args), "lstm": torch.nn.LSTM(*args)}
         models["grucast"].load_state_dict(models["torch"].state_dict())
         x = torch.randn(shape.steps, shape.batch, shape.input_size)
         x1 = torch.randn(shape.steps, 1, shape.input_size)
@@ -113,6 +114,7 @@ def gru_rows(torch, shapes: list[Shape], peak: float, quick: bool) -> list[dict]
             return run
 
         reps = max(3, shape.reps // 3) if quick else shape.reps
+        load = os.getloadavg()[0]
         train = interleaved(
             {k: train_step(m, torch.optim.Adam(m.parameters(), lr=1e-3)) for k, m in models.items()}, reps
         )
@@ -128,9 +130,13 @@ def gru_rows(torch, shapes: list[Shape], peak: float, quick: bool) -> list[dict]
                     "task": kind,
                     "torch_ms": t["torch"] * 1e3,
                     "grucast_ms": t["grucast"] * 1e3,
+                    "lstm_ms": t["lstm"] * 1e3,
                     "ratio": t["grucast"] / t["torch"],
+                    "speedup_vs_lstm": t["lstm"] / t["grucast"],
                     "grucast_gflops": gflops,
                     "pct_of_peak": 100 * gflops / peak,
+                    "load_before": load,
+                    "load_after": os.getloadavg()[0],
                 }
             )
     return rows
@@ -176,6 +182,9 @@ _PROCESS_SCOPE = contextlib.ExitStack()
 
 def child(malloc: str, quick: bool) -> dict:
     """One full measurement in this process; malloc is 'default' or 'tuned'."""
+    import grucast  # noqa: F401  (first, as a user's script: OpenMP's wait is set before torch loads it)
+    from grucast.runtime.threads import wait_policy
+
     if malloc == "tuned":
         from grucast.runtime import keep_freed_memory
 
@@ -191,6 +200,7 @@ def child(malloc: str, quick: bool) -> dict:
     shapes = SHAPES[:2] if quick else SHAPES
     return {
         "malloc": malloc,
+        "openmp_wait": wait_policy(),
         "threads": torch.get_num_threads(),
         "fp32_matmul_peak_gflops": peak,
         "gru": gru_rows(torch, shapes, peak, quick),
@@ -204,12 +214,14 @@ def print_tables(runs: list[dict]) -> None:
             f"\n## grucast.nn.GRU vs torch.nn.GRU, float32, {run['threads']} threads, malloc "
             f"{run['malloc']} (fp32 matmul peak {run['fp32_matmul_peak_gflops']:.0f} GFLOP/s)\n"
         )
-        print("| shape (input, hidden, layers, steps, batch) | task | torch.nn.GRU | grucast | grucast / torch | grucast GFLOP/s | % of peak |")
-        print("|---|---|---:|---:|---:|---:|---:|")
+        print("| shape (input, hidden, layers, steps, batch) | task | torch.nn.GRU | torch.nn.LSTM | grucast | "
+              "grucast / torch GRU | LSTM / grucast | grucast GFLOP/s | % of peak | load |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in run["gru"]:
             print(
-                f"| {r['shape']} | {r['task']} | {r['torch_ms']:.2f} ms | {r['grucast_ms']:.2f} ms | "
-                f"{r['ratio']:.2f}x | {r['grucast_gflops']:.1f} | {r['pct_of_peak']:.0f} % |"
+                f"| {r['shape']} | {r['task']} | {r['torch_ms']:.2f} ms | {r['lstm_ms']:.2f} ms | "
+                f"{r['grucast_ms']:.2f} ms | {r['ratio']:.2f}x | {r['speedup_vs_lstm']:.2f}x | "
+                f"{r['grucast_gflops']:.1f} | {r['pct_of_peak']:.0f} % | {r['load_before']:.1f} |"
             )
         print(f"\n## minGRU forward + backward vs torch.nn.GRU, malloc {run['malloc']}\n")
         print("| shape | model | time | speed-up vs torch.nn.GRU |")

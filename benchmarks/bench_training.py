@@ -47,10 +47,14 @@ def child(case: dict, batches: int) -> dict:
 
     from grucast.data import WindowPipeline, from_dataframe
     from grucast.models import build_model
+    from grucast.nn.kernels import load_kernel
     from grucast.settings import Settings
     from grucast.training import ForecastModule, fit_module
 
     import lightning.pytorch as pl
+
+    # Load (or, if `make setup` was skipped, build) the kernel before any timing starts.
+    load_kernel()
 
     class BatchTimer(pl.Callback):
         """Times between the starts of consecutive training batches."""

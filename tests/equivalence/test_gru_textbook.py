@@ -67,18 +67,36 @@ def textbook_gru(module: GRU, x, hx):
     return layer_input, torch.stack(finals)
 
 
-@pytest.mark.parametrize(
-    "engine,reset_after,convention,num_layers,bidirectional",
-    list(itertools.product(["fused", "autograd"], [False, True], ["cho", "chung"], [1, 2], [False, True])),
-)
-def test_layer_matches_textbook(engine, reset_after, convention, num_layers, bidirectional):
+def _engine_cases():
+    # "torch" (torch's GRU operator, cuDNN on CUDA) computes reset-after only; "chung"
+    # reaches it through the z-row mapping. "compiled" is checked on a smaller grid:
+    # each case compiles (here with the aot_eager backend, see the fixture).
+    for engine, reset_after, convention, num_layers, bidirectional in itertools.product(
+        ["fused", "autograd", "torch", "compiled"], [False, True], ["cho", "chung"], [1, 2], [False, True]
+    ):
+        if engine == "torch" and not reset_after:
+            continue
+        if engine == "compiled" and (num_layers, bidirectional) != (2, False):
+            continue
+        yield engine, reset_after, convention, num_layers, bidirectional
+
+
+@pytest.fixture(autouse=True)
+def _fast_compile(monkeypatch):
+    # The graph capture and autograd of torch.compile without generating code; the
+    # inductor backend itself is checked by a slow test.
+    monkeypatch.setattr("grucast.nn.recurrence.COMPILE_BACKEND", "aot_eager")
+
+
+@pytest.mark.parametrize("engine,reset_after,convention,num_layers,bidirectional", list(_engine_cases()))
+def test_layer_matches_textbook(device, engine, reset_after, convention, num_layers, bidirectional):
     module = GRU(
-        3, 4, num_layers=num_layers, bidirectional=bidirectional, dtype=torch.float64,
+        3, 4, num_layers=num_layers, bidirectional=bidirectional, dtype=torch.float64, device=device,
         reset_after=reset_after, update_convention=convention, engine=engine,
     )
     directions = 2 if bidirectional else 1
-    x = torch.randn(6, 2, 3, dtype=torch.float64, requires_grad=True)
-    hx = torch.randn(num_layers * directions, 2, 4, dtype=torch.float64, requires_grad=True)
+    x = torch.randn(6, 2, 3, dtype=torch.float64, device=device, requires_grad=True)
+    hx = torch.randn(num_layers * directions, 2, 4, dtype=torch.float64, device=device, requires_grad=True)
     out, h_n = module(x, hx)
     out_tb, h_tb = textbook_gru(module, x, hx)
     torch.testing.assert_close(out, out_tb, **F64)
@@ -93,36 +111,57 @@ def test_layer_matches_textbook(engine, reset_after, convention, num_layers, bid
 
 @pytest.mark.parametrize("reset_after", [False, True])
 @pytest.mark.parametrize("convention", ["cho", "chung"])
-def test_cell_matches_textbook(reset_after, convention):
-    cell = GRUCell(3, 4, dtype=torch.float64, reset_after=reset_after, update_convention=convention)
-    x, h = torch.randn(5, 3, dtype=torch.float64), torch.randn(5, 4, dtype=torch.float64)
+def test_cell_matches_textbook(device, reset_after, convention):
+    cell = GRUCell(3, 4, dtype=torch.float64, device=device, reset_after=reset_after, update_convention=convention)
+    x = torch.randn(5, 3, dtype=torch.float64, device=device)
+    h = torch.randn(5, 4, dtype=torch.float64, device=device)
     want = textbook_layer(
         x[None], h, cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh, reset_after, convention
     )[0]
     torch.testing.assert_close(cell(x, h), want, **F64)
 
 
-@pytest.mark.parametrize("engine", ["fused", "autograd"])
-@pytest.mark.parametrize("reset_after", [False, True])
-def test_update_conventions_are_one_model_under_z_to_one_minus_z(engine, reset_after):
+@pytest.mark.parametrize(
+    "engine,reset_after",
+    [("fused", False), ("fused", True), ("autograd", False), ("autograd", True), ("torch", True)],
+)
+def test_update_conventions_are_one_model_under_z_to_one_minus_z(device, engine, reset_after):
     # sigmoid(-a) = 1 - sigmoid(a): negating the update gate's rows turns one convention
     # into the other, so both describe the same family of models.
-    chung = GRU(3, 4, 2, dtype=torch.float64, update_convention="chung", reset_after=reset_after, engine=engine)
-    cho = GRU(3, 4, 2, dtype=torch.float64, update_convention="cho", reset_after=reset_after, engine=engine)
+    options = {"dtype": torch.float64, "device": device, "reset_after": reset_after, "engine": engine}
+    chung = GRU(3, 4, 2, update_convention="chung", **options)
+    cho = GRU(3, 4, 2, update_convention="cho", **options)
     state = {k: v.clone() for k, v in chung.state_dict().items()}
     for v in state.values():
         v[4:8] = -v[4:8]  # rows (r | z | n), H = 4: the z block
     cho.load_state_dict(state)
-    x = torch.randn(7, 3, 3, dtype=torch.float64)
+    x = torch.randn(7, 3, 3, dtype=torch.float64, device=device)
     torch.testing.assert_close(cho(x)[0], chung(x)[0], **F64)
     # ...and without the flip they really are different functions.
     cho.load_state_dict(chung.state_dict())
     assert (cho(x)[0] - chung(x)[0]).abs().max() > 1e-3
 
 
-def test_reset_placements_are_different_models():
-    after = GRU(3, 4, dtype=torch.float64, reset_after=True)
-    before = GRU(3, 4, dtype=torch.float64, reset_after=False)
+def test_reset_placements_are_different_models(device):
+    after = GRU(3, 4, dtype=torch.float64, device=device, reset_after=True)
+    before = GRU(3, 4, dtype=torch.float64, device=device, reset_after=False)
     before.load_state_dict(after.state_dict())
-    x = torch.randn(5, 2, 3, dtype=torch.float64)
+    x = torch.randn(5, 2, 3, dtype=torch.float64, device=device)
     assert (after(x)[0] - before(x)[0]).abs().max() > 1e-3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("reset_after", [False, True])
+def test_compiled_engine_with_inductor_matches_textbook(device, monkeypatch, reset_after):
+    monkeypatch.setattr("grucast.nn.recurrence.COMPILE_BACKEND", "inductor")
+    module = GRU(3, 4, num_layers=2, dtype=torch.float64, device=device, reset_after=reset_after, engine="compiled")
+    x = torch.randn(6, 2, 3, dtype=torch.float64, device=device, requires_grad=True)
+    hx = torch.randn(2, 2, 4, dtype=torch.float64, device=device, requires_grad=True)
+    out, h_n = module(x, hx)
+    out_tb, h_tb = textbook_gru(module, x, hx)
+    torch.testing.assert_close(out, out_tb, **F64)
+    inputs = [x, hx, *module.parameters()]
+    got = torch.autograd.grad(out.sum() + h_n.square().sum(), inputs)
+    want = torch.autograd.grad(out_tb.sum() + h_tb.square().sum(), inputs)
+    for g, r in zip(got, want):
+        torch.testing.assert_close(g, r, **F64)

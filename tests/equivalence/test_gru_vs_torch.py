@@ -10,7 +10,8 @@ import torch
 from grucast.nn import GRU, GRUCell
 
 F64 = {"rtol": 1e-12, "atol": 1e-12}
-ENGINES = ["fused", "autograd"]
+# "torch" is torch's own GRU operator on grucast's parameters (cuDNN on CUDA, ATen here).
+ENGINES = ["fused", "autograd", "torch"]
 
 
 def loss_and_grads(module, x, hx, weights):
@@ -20,9 +21,9 @@ def loss_and_grads(module, x, hx, weights):
     return out, h_n, torch.autograd.grad(loss, inputs)
 
 
-def twin(engine, dtype=torch.float64, **kwargs):
-    ref = torch.nn.GRU(dtype=dtype, **kwargs)
-    ours = GRU(dtype=dtype, engine=engine, **kwargs)
+def twin(engine, device, dtype=torch.float64, **kwargs):
+    ref = torch.nn.GRU(dtype=dtype, device=device, **kwargs)
+    ours = GRU(dtype=dtype, device=device, engine=engine, **kwargs)
     ours.load_state_dict(ref.state_dict())
     return ref, ours
 
@@ -32,9 +33,10 @@ CASES = list(itertools.product([1, 2, 3], [False, True], [False, True], [False, 
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("num_layers,bidirectional,batch_first,with_hx,bias", CASES)
-def test_matches_torch_float64(engine, num_layers, bidirectional, batch_first, with_hx, bias):
+def test_matches_torch_float64(device, engine, num_layers, bidirectional, batch_first, with_hx, bias):
     ref, ours = twin(
         engine,
+        device,
         input_size=3,
         hidden_size=5,
         num_layers=num_layers,
@@ -44,10 +46,10 @@ def test_matches_torch_float64(engine, num_layers, bidirectional, batch_first, w
     )
     steps, batch, directions = 7, 4, 2 if bidirectional else 1
     shape = (batch, steps, 3) if batch_first else (steps, batch, 3)
-    x = torch.randn(shape, dtype=torch.float64, requires_grad=True)
+    x = torch.randn(shape, dtype=torch.float64, device=device, requires_grad=True)
     hx = None
     if with_hx:
-        hx = torch.randn(num_layers * directions, batch, 5, dtype=torch.float64, requires_grad=True)
+        hx = torch.randn(num_layers * directions, batch, 5, dtype=torch.float64, device=device, requires_grad=True)
     out_ref, h_ref, _ = loss_and_grads(ref, x, hx, (0, 0))
     weights = (torch.randn_like(out_ref), torch.randn_like(h_ref))
     out_ref, h_ref, grads_ref = loss_and_grads(ref, x, hx, weights)
@@ -60,10 +62,10 @@ def test_matches_torch_float64(engine, num_layers, bidirectional, batch_first, w
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_matches_torch_float32(engine):
-    ref, ours = twin(engine, torch.float32, input_size=5, hidden_size=64, num_layers=2)
-    x = torch.randn(30, 16, 5, requires_grad=True)
-    weights = (torch.randn(30, 16, 64), torch.randn(2, 16, 64))
+def test_matches_torch_float32(device, engine):
+    ref, ours = twin(engine, device, torch.float32, input_size=5, hidden_size=64, num_layers=2)
+    x = torch.randn(30, 16, 5, device=device, requires_grad=True)
+    weights = (torch.randn(30, 16, 64, device=device), torch.randn(2, 16, 64, device=device))
     out_ref, h_ref, grads_ref = loss_and_grads(ref, x, None, weights)
     out, h_n, grads = loss_and_grads(ours, x, None, weights)
     torch.testing.assert_close(out, out_ref, rtol=1e-5, atol=1e-5)
@@ -73,10 +75,10 @@ def test_matches_torch_float32(engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_unbatched_input(engine):
-    ref, ours = twin(engine, input_size=3, hidden_size=4, num_layers=2, bidirectional=True)
-    x = torch.randn(6, 3, dtype=torch.float64)
-    hx = torch.randn(4, 4, dtype=torch.float64)
+def test_unbatched_input(device, engine):
+    ref, ours = twin(engine, device, input_size=3, hidden_size=4, num_layers=2, bidirectional=True)
+    x = torch.randn(6, 3, dtype=torch.float64, device=device)
+    hx = torch.randn(4, 4, dtype=torch.float64, device=device)
     out_ref, h_ref = ref(x, hx)
     out, h_n = ours(x, hx)
     assert out.shape == (6, 8) and h_n.shape == (4, 4)
@@ -84,9 +86,10 @@ def test_unbatched_input(engine):
     torch.testing.assert_close(h_n, h_ref, **F64)
 
 
-def test_rows_split_across_threads_match_torch():
+@pytest.mark.parametrize("engine", ["fused"])
+def test_rows_split_across_threads_match_torch(device, engine):
     # A batch large enough that the fused kernel splits rows over threads.
-    ref, ours = twin("fused", input_size=2, hidden_size=4)
+    ref, ours = twin(engine, device, input_size=2, hidden_size=4)
     x = torch.randn(3, 5000, 2, dtype=torch.float64, requires_grad=True)
     weights = (torch.randn(3, 5000, 4, dtype=torch.float64), torch.randn(1, 5000, 4, dtype=torch.float64))
     _, _, grads_ref = loss_and_grads(ref, x, None, weights)
@@ -112,9 +115,11 @@ def test_state_dict_moves_both_ways():
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_dropout_between_layers_consumes_rng_like_torch(engine):
-    ref, ours = twin(engine, input_size=3, hidden_size=8, num_layers=3, dropout=0.5)
-    x = torch.randn(4, 2, 3, dtype=torch.float64)
+def test_dropout_between_layers_consumes_rng_like_torch(device, engine):
+    if device.type == "cuda":
+        pytest.skip("on CUDA, cuDNN draws its own dropout masks, not from torch's generator")
+    ref, ours = twin(engine, device, input_size=3, hidden_size=8, num_layers=3, dropout=0.5)
+    x = torch.randn(4, 2, 3, dtype=torch.float64, device=device)
     torch.manual_seed(7)
     out_ref = ref(x)[0]
     torch.manual_seed(7)
@@ -133,13 +138,13 @@ def test_initialisation_range_matches_torch():
 
 
 @pytest.mark.parametrize("bias", [True, False])
-def test_cell_matches_torch_cell(bias):
-    ref = torch.nn.GRUCell(3, 5, bias=bias, dtype=torch.float64)
-    ours = GRUCell(3, 5, bias=bias, dtype=torch.float64)
+def test_cell_matches_torch_cell(device, bias):
+    ref = torch.nn.GRUCell(3, 5, bias=bias, dtype=torch.float64, device=device)
+    ours = GRUCell(3, 5, bias=bias, dtype=torch.float64, device=device)
     ours.load_state_dict(ref.state_dict())
-    x = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
-    h = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)
-    w = torch.randn(4, 5, dtype=torch.float64)
+    x = torch.randn(4, 3, dtype=torch.float64, device=device, requires_grad=True)
+    h = torch.randn(4, 5, dtype=torch.float64, device=device, requires_grad=True)
+    w = torch.randn(4, 5, dtype=torch.float64, device=device)
     want = torch.autograd.grad((ref(x, h) * w).sum(), [x, h, *ref.parameters()])
     got = torch.autograd.grad((ours(x, h) * w).sum(), [x, h, *ours.parameters()])
     torch.testing.assert_close(ours(x, h), ref(x, h), **F64)
@@ -148,14 +153,15 @@ def test_cell_matches_torch_cell(bias):
     torch.testing.assert_close(ours(x[0]), ref(x[0]), **F64)  # unbatched, no state
 
 
+@pytest.mark.parametrize("engine", ["fused"])
 @pytest.mark.parametrize("reset_after", [True, False])
 @pytest.mark.parametrize("num_layers,bidirectional", [(1, False), (2, False), (2, True)])
-def test_gradients_through_the_last_state_alone(reset_after, num_layers, bidirectional):
+def test_gradients_through_the_last_state_alone(engine, reset_after, num_layers, bidirectional):
     # A forecaster reads only h_n: no gradient reaches the top layer's outputs, and the
     # kernel then skips them. The reference is torch.nn.GRU (reset after the matmul)
     # or the autograd engine, itself tested against the textbook (reset before).
     kwargs = {"input_size": 3, "hidden_size": 5, "num_layers": num_layers, "bidirectional": bidirectional}
-    ours = GRU(dtype=torch.float64, engine="fused", reset_after=reset_after, **kwargs)
+    ours = GRU(dtype=torch.float64, engine=engine, reset_after=reset_after, **kwargs)
     if reset_after:
         ref = torch.nn.GRU(dtype=torch.float64, **kwargs)
     else:
@@ -167,3 +173,36 @@ def test_gradients_through_the_last_state_alone(reset_after, num_layers, bidirec
     grads = torch.autograd.grad((ours(x)[1] * w).sum(), [x, *ours.parameters()])
     for got, want in zip(grads, grads_ref, strict=True):
         torch.testing.assert_close(got, want, **F64)
+
+
+@pytest.fixture
+def small_blocks():
+    # The kernel's plan: every call split over threads, step matmuls on blocks of at
+    # most ~1 KiB of output (a few rows), so that ranges, blocks, uneven tail blocks
+    # and MKL's packed operand (blocks of 16+ rows) all take part. Defaults restored.
+    from grucast.nn.kernels import load_kernel
+
+    kernel = load_kernel()
+    kernel.set_plan(0, 1, 24 * 64 * 4)
+    yield
+    kernel.set_plan(1 << 23, 16, 1 << 20)
+
+
+@pytest.mark.parametrize("engine", ["fused"])
+@pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.parametrize("dtype,tol", [(torch.float64, F64), (torch.float32, {"rtol": 1e-4, "atol": 1e-5})])
+def test_row_blocks_and_threads_match_torch(small_blocks, engine, reset_after, dtype, tol):
+    kwargs = {"input_size": 3, "hidden_size": 8, "num_layers": 2, "bidirectional": True}
+    ours = GRU(dtype=dtype, engine=engine, reset_after=reset_after, **kwargs)
+    ref = (torch.nn.GRU(dtype=dtype, **kwargs) if reset_after
+           else GRU(dtype=dtype, engine="autograd", reset_after=False, **kwargs))
+    ours.load_state_dict(ref.state_dict())
+    x = torch.randn(9, 131, 3, dtype=dtype, requires_grad=True)  # 131 rows: uneven ranges and blocks
+    w = torch.randn(9, 131, 16, dtype=dtype)
+    got = ours(x)
+    want = ref(x)
+    torch.testing.assert_close(got[0], want[0], **tol)
+    grads = torch.autograd.grad((got[0] * w).sum() + got[1].sum(), [x, *ours.parameters()])
+    grads_ref = torch.autograd.grad((want[0] * w).sum() + want[1].sum(), [x, *ref.parameters()])
+    for g, r in zip(grads, grads_ref, strict=True):
+        torch.testing.assert_close(g, r, **tol)

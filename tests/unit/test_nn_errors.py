@@ -1,17 +1,72 @@
-"""Constructor and input checks of grucast.nn: exact messages."""
+"""Constructor and input checks of grucast.nn (exact messages), and the kernel's fallback."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
 
 import pytest
 import torch
 
 from grucast.nn import GRU, GRUCell
-from grucast.nn.kernels import load_kernel
+from grucast.nn.kernels import GRU_KERNEL, load_kernel
+from grucast.runtime import extensions
+
+# A float64 GRU's outputs and gradients, printed as exact hex floats.
+_GRU_NUMBERS = """
+import torch
+from grucast.nn import GRU
+torch.manual_seed(3)
+gru = GRU(3, 5, num_layers=2, bidirectional=True, dtype=torch.float64)
+x = torch.randn(7, 4, 3, dtype=torch.float64, requires_grad=True)
+out, h_n = gru(x)
+grads = torch.autograd.grad(out.sum() + 2 * h_n.sum(), [x, *gru.parameters()])
+for t in (out, h_n, *grads):
+    print(" ".join(v.hex() for v in t.flatten().tolist()))
+"""
 
 
-def test_fused_kernel_is_built_here():
-    # Without this the "fused" equivalence tests would fail loudly, but say it plainly.
-    assert load_kernel() is not None
+def _numbers(script: str, env_extra: dict[str, str]) -> list[torch.Tensor]:
+    env = {**os.environ, **env_extra}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    return [torch.tensor([float.fromhex(v) for v in line.split()], dtype=torch.float64)
+            for line in done.stdout.splitlines()]
+
+
+@pytest.mark.skipif(load_kernel() is None, reason="no C++ compiler here: the kernel path is absent")
+def test_disabling_the_kernel_falls_back_to_the_same_numbers():
+    with_kernel = _numbers(_GRU_NUMBERS, {"GRUCAST_DISABLE_KERNEL": "0"})
+    without = _numbers(_GRU_NUMBERS + "\nfrom grucast.nn.kernels import load_kernel\nassert load_kernel() is None\n",
+                       {"GRUCAST_DISABLE_KERNEL": "1"})
+    assert len(with_kernel) == len(without) == 2 + 1 + 16
+    for fused, pure in zip(with_kernel, without, strict=True):
+        torch.testing.assert_close(fused, pure, rtol=1e-12, atol=1e-12)
+
+
+def test_a_failed_build_warns_once_and_the_gru_still_runs(monkeypatch, tmp_path):
+    # No usable compiler: the build fails, one warning names the fallback, and the GRU
+    # computes through pure PyTorch.
+    monkeypatch.setenv("CXX", str(tmp_path / "no-such-compiler"))
+    monkeypatch.setenv("TORCH_EXTENSIONS_DIR", str(tmp_path / "builds"))
+    monkeypatch.delenv("GRUCAST_DISABLE_KERNEL", raising=False)
+    extensions.load.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning, match=r"grucast: the C\+\+ extension grucast_gru could not be built .*"
+                          r"using the slower pure PyTorch GRU path. Install a C\+\+ compiler"):
+            assert load_kernel() is None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert load_kernel() is None  # decided once: no second build, no second warning
+        gru = GRU(3, 4, dtype=torch.float64)
+        ref = torch.nn.GRU(3, 4, dtype=torch.float64)
+        ref.load_state_dict(gru.state_dict())
+        x = torch.randn(5, 2, 3, dtype=torch.float64)
+        torch.testing.assert_close(gru(x)[0], ref(x)[0], rtol=1e-12, atol=1e-12)
+    finally:
+        extensions.load.cache_clear()
+    assert not extensions.is_built(GRU_KERNEL)  # the failed build left no module behind
 
 
 @pytest.mark.parametrize(
@@ -52,7 +107,8 @@ def test_input_errors():
 
 def test_fused_engine_refuses_unsupported_dtype():
     gru = GRU(3, 4, engine="fused", dtype=torch.bfloat16)
-    with pytest.raises(RuntimeError, match=r"engine='fused' needs the C\+\+ kernel on a CPU float32/float64 tensor, got torch.bfloat16"):
+    with pytest.raises(RuntimeError, match=r"engine='fused' needs the C\+\+ kernel on a CPU float32/float64 tensor "
+                       r"\(or bfloat16 under autocast\), got torch.bfloat16 with a torch.bfloat16 state"):
         gru(torch.randn(5, 2, 3, dtype=torch.bfloat16))
 
 
@@ -75,3 +131,21 @@ def test_cell_errors():
 
 def test_repr_shows_non_default_options():
     assert repr(GRU(3, 4, 2, reset_after=False)) == "GRU(3, 4, num_layers=2, reset_after=False)"
+
+
+@pytest.mark.skipif(load_kernel() is None, reason="no C++ compiler here: the kernel path is absent")
+def test_kernel_backward_checks_its_contract():
+    kernel = load_kernel()
+    xg, h0 = torch.randn(4, 2, 9), torch.zeros(2, 3)
+    w, b = torch.randn(9, 3), torch.zeros(9)
+    out, cache, *aux = kernel.forward(xg, h0, w, b, b, True, 1.0, True)
+    d_hn = torch.ones(2, 3)
+    kernel.backward(torch.empty(0), d_hn, h0, w, out, cache, aux, True, 1.0, False)  # as forward left them
+    with pytest.raises(RuntimeError, match=r"gru kernel backward: cache must be \(T, B, 4H\)"):
+        kernel.backward(torch.empty(0), d_hn, h0, w, out, cache[:, :, :9].contiguous(), aux, True, 1.0, False)
+    with pytest.raises(RuntimeError, match=r"gru kernel backward: all tensors must share one dtype"):
+        kernel.backward(torch.empty(0), d_hn.double(), h0, w, out, cache, aux, True, 1.0, False)
+    with pytest.raises(RuntimeError, match=r"gru kernel backward: the outputs' gradient must be empty or \(T, B, H\)"):
+        kernel.backward(torch.ones(3, 2, 3), d_hn, h0, w, out, cache, aux, True, 1.0, False)
+    with pytest.raises(RuntimeError, match=r"gru kernel backward: bfloat16 needs the copies forward returned"):
+        kernel.backward(torch.empty(0), d_hn, h0, w, out, cache, aux, True, 1.0, True)

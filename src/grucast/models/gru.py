@@ -10,21 +10,32 @@ from torch import nn
 import grucast.nn
 from grucast.models.base import RecurrentForecaster
 
-BACKENDS = ("grucast", "torch")
+BACKENDS = ("auto", "grucast", "torch")
+# The grucast.nn.GRU engine behind each grucast backend.
+_ENGINE_OF_BACKEND = {"auto": "auto", "grucast": "native"}
 
 
 class GRUForecaster(RecurrentForecaster):
     """Stacked GRU encoder with inter-layer dropout and a direct multi-horizon head.
 
     Args:
-        backend: ``"grucast"`` (default: :class:`grucast.nn.GRU`, fused C++ kernel on
-            the CPU) or ``"torch"`` (:class:`torch.nn.GRU`, cuDNN on a GPU). Both have
-            the same parameters and give the same numbers on the same weights.
+        backend: what runs the GRU; all three have the same parameters (names,
+            shapes, ``state_dict``) and give the same numbers on the same weights.
+
+            * ``"auto"`` (default): :class:`grucast.nn.GRU` on the fastest exact path
+              of the device it runs on: the fused C++ kernel on the CPU; on CUDA,
+              cuDNN (torch's GRU operator) for ``reset_after=True`` in either update
+              convention, and a ``torch.compile``'d loop for ``reset_after=False``.
+            * ``"grucast"``: :class:`grucast.nn.GRU` on grucast's own code only (the
+              fused kernel on the CPU, the compiled loop on CUDA), e.g. to compare.
+            * ``"torch"``: a :class:`torch.nn.GRU` module (``reset_after=True``,
+              ``update_convention="cho"`` only).
+
+            :meth:`gru_engine` says which engine computes on a given device.
         bidirectional: also read the window backwards.
-        reset_after, update_convention: GRU variants, see :mod:`grucast.nn.functional`
-            (grucast backend only).
+        reset_after, update_convention: GRU variants, see :mod:`grucast.nn.functional`.
         Other arguments (``decoder`` included: ``n_future``, ``n_static``,
-            ``category_sizes``): see :class:`~grucast.models.base.RecurrentForecaster`.
+            ``category_sizes``, ``quantiles``): see :class:`~grucast.models.base.RecurrentForecaster`.
     """
 
     name = "gru"
@@ -40,7 +51,7 @@ class GRUForecaster(RecurrentForecaster):
         dropout: float = 0.0,
         *,
         bidirectional: bool = False,
-        backend: str = "grucast",
+        backend: str = "auto",
         reset_after: bool = True,
         update_convention: str = "cho",
         **decoder: Any,
@@ -50,7 +61,10 @@ class GRUForecaster(RecurrentForecaster):
         if backend == "torch" and (not reset_after or update_convention != "cho"):
             raise ValueError(
                 f"{type(self).__name__}: torch.nn.GRU only has reset_after=True and "
-                "update_convention='cho'; use backend='grucast' for the other variants"
+                f"update_convention='cho' (got reset_after={reset_after}, update_convention="
+                f"{update_convention!r}); use backend='auto' instead of 'torch' (cuDNN on CUDA where "
+                "it computes the variant, a torch.compile'd loop where it does not, the fused "
+                "kernel on the CPU)"
             )
         self.bidirectional = bool(bidirectional)
         self.backend = backend
@@ -69,7 +83,23 @@ class GRUForecaster(RecurrentForecaster):
         )
         if self.backend == "torch":
             return torch.nn.GRU(**args)
-        return grucast.nn.GRU(**args, reset_after=self.reset_after, update_convention=self.update_convention)
+        return grucast.nn.GRU(
+            **args,
+            reset_after=self.reset_after,
+            update_convention=self.update_convention,
+            engine=_ENGINE_OF_BACKEND[self.backend],
+        )
+
+    def gru_engine(self, device: torch.device | str | None = None) -> str:
+        """The engine that computes the GRU on ``device`` (default: where the model lies).
+
+        One of ``"fused"``, ``"torch"`` (torch's GRU operator: cuDNN on CUDA),
+        ``"compiled"`` or ``"autograd"``; :data:`grucast.nn.gru.ENGINE_NOTES`
+        describes each in a line.
+        """
+        if self.backend == "torch":
+            return "torch"
+        return self.encoder.engine_for(device)
 
     def encoder_input_size(self) -> int:
         return self.input_size

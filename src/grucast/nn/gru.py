@@ -7,13 +7,31 @@ import numbers
 import warnings
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor, _VF, nn
 
 from grucast.nn.checks import check_sequence
 from grucast.nn.functional import UPDATE_CONVENTIONS, UpdateConvention
-from grucast.nn.recurrence import gru_sequence
+from grucast.nn.recurrence import fused_supports, gru_sequence
 
-ENGINES: tuple[str, ...] = ("auto", "fused", "autograd")
+#: What computes the recurrence; ``auto`` and ``native`` resolve to one of the others
+#: per device (see :meth:`GRU.engine_for`).
+ENGINES: tuple[str, ...] = ("auto", "native", "fused", "torch", "compiled", "autograd")
+
+#: One line per concrete engine, for logs and run notes.
+ENGINE_NOTES: dict[str, str] = {
+    "fused": "grucast's fused C++ kernel (CPU)",
+    "torch": "torch's own GRU operator, the one torch.nn.GRU runs (cuDNN on CUDA)",
+    "compiled": "grucast's step loop compiled by torch.compile (one graph for all steps)",
+    "autograd": "grucast's step loop, eager, recorded by autograd",
+}
+
+# The cuDNN weight-compaction notice: the "torch" engine hands torch's operator
+# separate weight tensors (mapped from the "chung" convention when needed), which it
+# packs itself, a copy of the weights per call (not of the activations). Silenced
+# only for calls made from this module.
+warnings.filterwarnings(
+    "ignore", message=r"RNN module weights are not part of single contiguous chunk", module=__name__
+)
 
 
 def check_gru_options(
@@ -38,6 +56,17 @@ def check_gru_options(
             f"{owner}: update_convention must be 'cho' (h = z*h_prev + (1-z)*n) or 'chung' "
             f"(h = (1-z)*h_prev + z*n), got {update_convention!r}"
         )
+
+
+def _cho_rows(param: Tensor, hidden: int) -> Tensor:
+    """A "chung" parameter as the "cho" one of the same model: the z rows negated.
+
+    :math:`1 - \\sigma(a) = \\sigma(-a)`, so :math:`(1 - z) h + z n` with
+    :math:`z = \\sigma(W_{iz} x + b_{iz} + W_{hz} h + b_{hz})` is
+    :math:`z' h + (1 - z') n` with :math:`z'` computed from the negated
+    :math:`W_{\\cdot z}, b_{\\cdot z}`. Rows are stacked ``(r | z | n)``.
+    """
+    return torch.cat((param[:hidden], -param[hidden : 2 * hidden], param[2 * hidden :]))
 
 
 class GRU(nn.Module):
@@ -72,11 +101,18 @@ class GRU(nn.Module):
       :math:`h_t = (1 - z_t) \odot h_{t-1} + z_t \odot n_t` (Chung et al. 2014). The
       same model family with the sign of the update gate's parameters flipped.
 
-    Speed: the input projection :math:`W_i x_t + b_i` of all steps is one matmul
-    before the time loop; on the CPU in float32/float64 the loop itself runs in a
-    fused C++ kernel with hand-written backpropagation through time
-    (:mod:`grucast.nn.recurrence`). Elsewhere (CUDA, other dtypes) a PyTorch loop
-    computes the same numbers.
+    Speed: with ``engine="auto"`` each device gets its fastest exact path
+    (:meth:`engine_for` says which). On the CPU (float32/float64) the time loop runs
+    in a fused C++ kernel with hand-written backpropagation through time, after the
+    input projection :math:`W_i x_t` of all steps as one matmul
+    (:mod:`grucast.nn.recurrence`); under ``torch.autocast("cpu",
+    dtype=torch.bfloat16)`` the kernel's matmuls read bfloat16 and accumulate in
+    float32 while its gate math and state stay float32 (where the processor has
+    bf16 matmuls; elsewhere it computes in float32 after one warning). On CUDA, ``reset_after=True`` runs torch's own
+    GRU operator (cuDNN) on the same parameters, the "chung" convention mapped to
+    "cho" by negating the update gate's rows; ``reset_after=False``, which cuDNN
+    does not compute, runs the step loop compiled by ``torch.compile``. Elsewhere a
+    PyTorch loop computes the same numbers.
 
     Args:
         input_size: :math:`H_{in}`, the number of features of :math:`x_t`.
@@ -93,8 +129,11 @@ class GRU(nn.Module):
         reset_after: reset gate after (``True``, PyTorch) or before (``False``,
             Cho et al. 2014) the recurrent matmul. Default: ``True``.
         update_convention: ``"cho"`` (default, PyTorch) or ``"chung"``.
-        engine: ``"auto"`` (default: the fused kernel where it can run), ``"fused"``
-            or ``"autograd"``.
+        engine: what computes the recurrence. ``"auto"`` (default): the fastest
+            exact path for the device; ``"native"``: grucast's own code only (the
+            fused kernel on the CPU, the compiled loop on CUDA); or one engine by
+            name: ``"fused"``, ``"torch"``, ``"compiled"``, ``"autograd"`` (see
+            :data:`ENGINE_NOTES`).
 
     Inputs: input, h_0
         * **input**: ``(L, H_in)`` unbatched, ``(L, N, H_in)``, or ``(N, L, H_in)``
@@ -154,6 +193,12 @@ class GRU(nn.Module):
             raise ValueError(f"GRU: dropout must be in [0, 1], got {dropout}")
         if engine not in ENGINES:
             raise ValueError(f"GRU: engine must be one of {ENGINES}, got {engine!r}")
+        if engine == "torch" and not reset_after:
+            raise ValueError(
+                "GRU: engine='torch' runs torch's GRU operator, which only has reset_after=True; "
+                "for reset_after=False use engine='auto' (the fused kernel on the CPU, a "
+                "torch.compile'd loop on CUDA) or engine='compiled'"
+            )
         if dropout > 0 and num_layers == 1:
             warnings.warn(
                 f"GRU: dropout={dropout} has no effect with num_layers=1: it applies between "
@@ -209,6 +254,29 @@ class GRU(nn.Module):
             params += [None, None]
         return params[0], params[1], params[2], params[3]
 
+    def engine_for(self, device: torch.device | str | None = None, dtype: torch.dtype | None = None) -> str:
+        """The engine that computes this layer's recurrence on ``device``.
+
+        Args:
+            device: where the input lies; default: where the parameters lie.
+            dtype: the input's dtype; default: the parameters'.
+
+        Returns:
+            ``"fused"``, ``"torch"``, ``"compiled"`` or ``"autograd"`` (see
+            :data:`ENGINE_NOTES`): ``engine`` itself when it names one, else what
+            ``"auto"`` or ``"native"`` resolve to there.
+        """
+        if self.engine not in ("auto", "native"):
+            return self.engine
+        first = self.weight_ih_l0
+        device = torch.device(device) if device is not None else first.device
+        dtype = dtype if dtype is not None else first.dtype
+        if device.type == "cpu":
+            return "fused" if fused_supports(first.dtype, dtype) else "autograd"
+        if device.type == "cuda":
+            return "torch" if self.engine == "auto" and self.reset_after else "compiled"
+        return "autograd"
+
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
         batched = check_sequence(
             "GRU",
@@ -229,13 +297,47 @@ class GRU(nn.Module):
         if hx is None:
             hx = input.new_zeros(self.num_layers * self.num_directions, batch, self.hidden_size)
 
+        dtype = input.dtype
+        if torch.is_autocast_enabled(input.device.type):  # the matmuls' dtype, not the input's
+            dtype = torch.get_autocast_dtype(input.device.type)
+        engine = self.engine_for(input.device, dtype)
+        if engine == "torch":
+            output, h_n = self._torch_operator(input, hx)
+        else:
+            output, h_n = self._layers(input, hx, engine)
+        if not batched:
+            return output.squeeze(1), h_n.squeeze(1)
+        if self.batch_first:
+            output = output.transpose(0, 1)
+        return output, h_n
+
+    def _torch_operator(self, input: Tensor, hx: Tensor) -> tuple[Tensor, Tensor]:
+        """All layers in torch's GRU operator (cuDNN on CUDA); input ``(L, N, F)``."""
+        weights: list[Tensor] = []
+        for layer in range(self.num_layers):
+            for direction in range(self.num_directions):
+                params = [p for p in self._layer_params(layer, direction) if p is not None]
+                if self.update_convention == "chung":
+                    params = [_cho_rows(p, self.hidden_size) for p in params]
+                weights += params
+        output, h_n = _VF.gru(
+            input, hx.contiguous(), weights, self.bias, self.num_layers, self.dropout,
+            self.training, self.bidirectional, False,
+        )
+        return output, h_n
+
+    def _layers(self, input: Tensor, hx: Tensor, engine: str) -> tuple[Tensor, Tensor]:
+        """Layer by layer, direction by direction, through :func:`gru_sequence`."""
         layer_input = input
         finals: list[Tensor] = []
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(self.num_directions):
                 w_ih, w_hh, b_ih, b_hh = self._layer_params(layer, direction)
-                x_proj = nn.functional.linear(layer_input, w_ih, b_ih)  # (L, N, 3H), hoisted
+                # (L, N, 3H), hoisted; the fused kernel adds b_ih itself (and sums its
+                # gradient in its own pass).
+                fused = engine == "fused"
+                x_proj = nn.functional.linear(layer_input, w_ih, None if fused else b_ih)
                 if direction == 1:
                     x_proj = x_proj.flip(0)
                 out, h_last = gru_sequence(
@@ -245,7 +347,8 @@ class GRU(nn.Module):
                     b_hh,
                     reset_after=self.reset_after,
                     update_convention=self.update_convention,
-                    engine=self.engine,
+                    engine=engine,
+                    bias_ih=b_ih if fused else None,
                 )
                 # Free the projection now, not when the next layer's replaces it: it is
                 # the largest buffer of the step and nothing saved it for backward.
@@ -256,12 +359,7 @@ class GRU(nn.Module):
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 layer_input = nn.functional.dropout(layer_input, p=self.dropout, training=True)
 
-        output, h_n = layer_input, torch.stack(finals)
-        if not batched:
-            return output.squeeze(1), h_n.squeeze(1)
-        if self.batch_first:
-            output = output.transpose(0, 1)
-        return output, h_n
+        return layer_input, torch.stack(finals)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"

@@ -1,11 +1,8 @@
-"""Build and load the fused C++ GRU kernel (CPU, float32 and float64).
+"""The fused C++ GRU kernel (CPU, float32 and float64): its sources and its loader.
 
-The kernel is compiled on first use with the machine's C++ compiler and cached by
-PyTorch (``TORCH_EXTENSIONS_DIR``, by default ``~/.cache/torch_extensions``);
-``make setup`` builds it ahead of time with :func:`build`.
-It is compiled for the host processor, so the cache key includes a digest of the
-processor's feature flags: a home directory shared by different machines never
-loads code built for another instruction set.
+The kernel is compiled once per build environment (processor, torch install,
+Python, compiler flags, sources; see :mod:`grucast.runtime.extensions`), at install
+time by ``make setup``, and imported from that build afterwards.
 
 Where no compiler is available, :func:`load_kernel` returns ``None`` after one
 warning and :class:`grucast.nn.GRU` falls back to a pure PyTorch path that gives
@@ -15,70 +12,38 @@ the same numbers, only slower. ``GRUCAST_DISABLE_KERNEL=1`` forces that fallback
 from __future__ import annotations
 
 import functools
-import hashlib
-import os
-import platform
-import sys
-import warnings
 from pathlib import Path
 from types import ModuleType
 
-_SOURCES = [Path(__file__).with_name("csrc") / name for name in ("gru_kernel.cpp", "block_cache.cpp")]
+from grucast.runtime import extensions
+
+_CSRC = Path(__file__).with_name("csrc")
+
+GRU_KERNEL = extensions.Extension(
+    name="grucast_gru",
+    sources=(_CSRC / "gru_kernel.cpp",),
+    cflags=("-O3", "-fopenmp"),
+    ldflags=("-fopenmp",),
+    purpose="using the slower pure PyTorch GRU path",
+)
 
 
-def _cpu_digest() -> str:
-    """A short digest of the processor model and feature flags (Linux), else the arch."""
-    ident = platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith(("flags", "model name")):
-                ident += line
-    except OSError:
-        pass
-    return hashlib.sha1(ident.encode()).hexdigest()[:10]
-
-
-def _native_flags() -> list[str]:
-    # -march=native only where the digest above pins the build to this processor.
-    if sys.platform.startswith("linux") and platform.machine() in ("x86_64", "aarch64"):
-        return ["-march=native"]
-    return []
+def load_kernel(verbose: bool = False) -> ModuleType | None:
+    """The fused GRU kernel's module (``forward``, ``backward``), or ``None`` without one."""
+    return extensions.load(GRU_KERNEL, verbose=verbose)
 
 
 @functools.cache
-def load_kernel(verbose: bool = False) -> ModuleType | None:
-    """Compile (once per machine) and import the fused GRU kernel.
-
-    Returns:
-        The extension module with ``forward`` and ``backward``, or ``None`` when it
-        is disabled or cannot be built (a warning says why).
-    """
-    if os.environ.get("GRUCAST_DISABLE_KERNEL", "") not in ("", "0"):
-        return None
+def bf16_native() -> bool:
+    """Whether bfloat16 matmuls run natively here: the kernel is built, torch carries a
+    bf16 GEMM with float32 output (MKL), and the processor has bf16 instructions
+    (``avx512_bf16`` or ``amx_bf16`` in ``/proc/cpuinfo``)."""
+    kernel = load_kernel()
+    if kernel is None or not kernel.bf16_matmuls_available():
+        return False
     try:
-        from torch.utils import cpp_extension
-
-        flags = ["-O3", "-fopenmp", *_native_flags()]
-        return cpp_extension.load(
-            name=f"grucast_gru_{_cpu_digest()}",
-            sources=[str(path) for path in _SOURCES],
-            extra_cflags=flags,
-            extra_ldflags=["-fopenmp"],
-            verbose=verbose,
-        )
-    except Exception as exc:  # a missing compiler surfaces as many exception types
-        warnings.warn(
-            f"grucast: the fused C++ GRU kernel could not be built ({type(exc).__name__}: "
-            f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else exc!r}); using the "
-            "slower pure PyTorch path. Install a C++ compiler (g++ or clang++) to enable it.",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        return None
-
-
-def build(verbose: bool = False) -> int:
-    """Compile the kernel now (``make setup`` calls this); prints the outcome, returns 0."""
-    module = load_kernel(verbose=verbose)
-    print("grucast: fused GRU kernel " + ("ready" if module else "unavailable (pure PyTorch path)"))
-    return 0
+        with open("/proc/cpuinfo") as handle:
+            flags = next((line for line in handle if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags

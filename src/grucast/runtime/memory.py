@@ -8,12 +8,13 @@ arithmetic. Raising both thresholds keeps that memory, but then every buffer com
 from one heap that the small allocations of each step fragment: on the peer
 benchmark's hourly task it grew to about twice the live set.
 
-So while a model trains, :func:`keep_freed_memory` installs the fused kernel's
-block cache (``grucast/nn/csrc/block_cache.cpp``) as torch's CPU allocator: freed
-blocks of 1 MiB and more are kept and handed out again for the same size, which
-needs neither page faults nor a fragmented heap. Without the compiled kernel it
-falls back to raising glibc's thresholds. Either way the block restores the usual
-behaviour and hands the kept memory back when it ends.
+So while a model trains, :func:`keep_freed_memory` installs a block cache
+(``grucast/runtime/csrc/block_cache.cpp``, a small C++ extension of its own) as
+torch's CPU allocator: freed blocks of 1 MiB and more are kept and handed out
+again for the same size, which needs neither page faults nor a fragmented heap.
+Where the extension cannot be built it falls back to raising glibc's thresholds.
+Either way the block restores the usual behaviour and hands the kept memory back
+when it ends.
 """
 
 from __future__ import annotations
@@ -24,6 +25,16 @@ import ctypes.util
 import functools
 import sys
 from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+from grucast.runtime import extensions
+
+BLOCK_CACHE = extensions.Extension(
+    name="grucast_block_cache",
+    sources=(Path(__file__).with_name("csrc") / "block_cache.cpp",),
+    purpose="keeping freed memory with glibc's malloc thresholds instead",
+)
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -70,19 +81,18 @@ def release_freed_memory() -> bool:
 _depth = 0
 
 
-def _block_cache():
-    from grucast.nn.kernels import load_kernel  # the cache lives in the kernel's extension
-
-    kernel = load_kernel()
-    return kernel if kernel is not None and hasattr(kernel, "block_cache_install") else None
+def block_cache() -> ModuleType | None:
+    """The block cache's extension (``install``, ``uninstall``, ``cached_bytes``,
+    ``active``), or ``None`` where it cannot be built."""
+    return extensions.load(BLOCK_CACHE)
 
 
 @contextlib.contextmanager
 def keep_freed_memory(threshold_bytes: int = 1 << 30) -> Iterator[bool]:
     """Within the block, large freed CPU blocks are kept for reuse.
 
-    With the fused kernel built, torch's CPU allocator is the kernel's block cache
-    (exact-size reuse of blocks of 1 MiB and more); otherwise glibc keeps freed
+    With the block cache built, it is torch's CPU allocator (reuse by size of
+    freed blocks of 1 MiB and more); otherwise glibc keeps freed
     blocks below ``threshold_bytes``. Leaving the outermost block restores the
     previous allocator, or glibc's usual 32 MiB (mmap) and 64 MiB (trim)
     thresholds, and releases the memory kept.
@@ -91,9 +101,10 @@ def keep_freed_memory(threshold_bytes: int = 1 << 30) -> Iterator[bool]:
         ``True`` when a setting took effect, else ``False``.
     """
     global _depth
-    cache = _block_cache() if _depth == 0 else None
+    _libc()  # resolved now: a block left open until the interpreter exits can still close
+    cache = block_cache() if _depth == 0 else None
     if _depth == 0:
-        ok = bool(cache.block_cache_install()) if cache is not None else _set_thresholds(threshold_bytes, 2 * threshold_bytes)
+        ok = bool(cache.install()) if cache is not None else _set_thresholds(threshold_bytes, 2 * threshold_bytes)
     else:
         ok = True
     _depth += 1
@@ -103,7 +114,7 @@ def keep_freed_memory(threshold_bytes: int = 1 << 30) -> Iterator[bool]:
         _depth -= 1
         if _depth == 0 and ok:
             if cache is not None:
-                cache.block_cache_uninstall()
+                cache.uninstall()
             else:
                 _set_thresholds(_USUAL_MMAP_BYTES, _USUAL_TRIM_BYTES)
             release_freed_memory()

@@ -103,6 +103,9 @@ class BlockCache final : public c10::Allocator {
     return cached_bytes_;
   }
 
+  // Whether torch's CPU allocator is this cache right now.
+  bool active() { return c10::GetCPUAllocator() == this; }
+
  private:
   // Above the default CPU allocator's registration, so that installing wins, and
   // the same value restores the previous one.
@@ -147,6 +150,13 @@ class BlockCache final : public c10::Allocator {
 
 }  // namespace
 
-bool block_cache_install() { return BlockCache::instance().install(); }
-int64_t block_cache_uninstall() { return static_cast<int64_t>(BlockCache::instance().uninstall()); }
-int64_t block_cache_bytes() { return static_cast<int64_t>(BlockCache::instance().cached_bytes()); }
+PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
+  m.def("install", [] { return BlockCache::instance().install(); },
+        "Make the cache torch's CPU allocator; False if it already is");
+  m.def("uninstall", [] { return static_cast<int64_t>(BlockCache::instance().uninstall()); },
+        "Restore the previous CPU allocator; frees the cached blocks and returns their bytes");
+  m.def("cached_bytes", [] { return static_cast<int64_t>(BlockCache::instance().cached_bytes()); },
+        "Bytes held in freed blocks for reuse");
+  m.def("active", [] { return BlockCache::instance().active(); },
+        "Whether torch's CPU allocator is the cache now");
+}
