@@ -20,10 +20,11 @@ def stamps(index: pd.DatetimeIndex) -> np.ndarray:
     "index,alias,description",
     [
         (pd.date_range("2024-01-01", periods=50, freq="h"), "h", "hourly"),
-        (pd.date_range("2024-01-01", periods=50, freq="15min"), "15min", "every 15min"),
+        (pd.date_range("2024-01-01", periods=50, freq="15min"), "15min", "every 15 minutes"),
         (pd.date_range("2024-01-01", periods=50, freq="D"), "D", "daily"),
         (pd.bdate_range("2024-01-01", periods=50), "B", "business days"),
-        (pd.date_range("2024-01-07", periods=20, freq="7D"), "7D", "weekly"),
+        (pd.date_range("2024-01-07", periods=20, freq="7D"), "W-SUN", "weekly (Sundays)"),
+        (pd.date_range("2024-01-07 09:00", periods=20, freq="7D"), "7D", "weekly"),
         (pd.date_range("2020-01-01", periods=30, freq="MS"), "MS", "monthly (month start)"),
         (pd.date_range("2020-01-31", periods=30, freq="ME"), "ME", "monthly (month end)"),
     ],

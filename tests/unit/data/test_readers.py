@@ -196,7 +196,7 @@ def test_a_column_with_two_roles():
 
 def test_wide_and_long_cannot_mix():
     with pytest.raises(DataError, match=re.escape("several target columns ('load', 'temp', wide format) cannot be "
-                                                  "combined with series_col 'region'")):
+                                                  "combined with series_col='region' (long format)")):
         from_dataframe(long_frame(), time_col="time", target=["load", "temp"], series_col="region")
 
 
