@@ -176,7 +176,11 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 def _read_excel(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, list[str]]:
     try:
-        raw = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, engine="openpyxl", header=None, dtype=object)
+        # Every cell as it is (no missing markers yet: a series may be called "NA").
+        raw = pd.read_excel(
+            path, sheet_name=0 if sheet is None else sheet, engine="openpyxl", header=None, dtype=object,
+            keep_default_na=False, na_values=[""],
+        )
     except (zipfile.BadZipFile, OSError, KeyError) as error:
         raise DataError(f"cannot read '{path}' as Excel (.xlsx): {error}; check that it is an .xlsx workbook") from None
     except ValueError as error:
@@ -281,7 +285,7 @@ def _typed(
     if booleans is not None:
         return booleans
     missing = is_missing_token(column, na_values)
-    values = column.map(lambda v: v.strip() if isinstance(v, str) else v).to_numpy(dtype=object)
+    values = np.array(column.map(lambda v: v.strip() if isinstance(v, str) else v).to_numpy(dtype=object))
     values[missing] = np.nan
     return pd.Series(values, index=column.index, name=column.name, dtype=object)
 

@@ -3,10 +3,11 @@
 **Formats.** ISO 8601 (``2024-01-31 13:00:00``, with or without the time of day, a
 ``T``, fractions or a UTC offset) is read directly. Numeric dates with the year last
 (``31/01/2024``, ``01.31.24``, ``1-31-2024 1:00 PM``) are read field by field: the
-order of day and month is settled by a value above 12 when there is one, by
-``dayfirst=`` when given, and otherwise by regularity: of the two readings, the one
-that puts every series on a regular grid wins (with a note); when both or neither
-do, the column is refused with a message that names ``dayfirst``. Two-digit years
+order of day and month is settled by ``dayfirst=`` when given, by a value above 12
+when there is one, by dots (``31.01.2024`` is always day-first), and otherwise by
+regularity: of the two readings, the one that puts every series on a regular grid
+wins (with a note); when both or neither do, the column is refused with a message
+that names ``dayfirst``. Two-digit years
 are 1969-2068. Other text (``Jan 2024``, ``2024Q1``) goes to pandas, one format per
 column. ``time_format=`` (a ``strftime`` format) overrides all of this.
 
@@ -537,7 +538,7 @@ class _Reader:
             )
         clock, offsets = self.clock_and_offsets(text, fields)
         if year_first.all():
-            wall = self.assemble(text, a, b, c, clock, "year first")
+            wall = self.assemble(text, a, b, c, clock, "year first", option("time_format"))
             return _Times(wall=wall, offsets=offsets)
         year = c.copy()
         if (c_len == 2).any():
@@ -558,9 +559,11 @@ class _Reader:
                 f"time column {self.name!r} has two-digit years; read them as {years[0]}-{years[-1]} "
                 "(00-68 are 2000-2068, 69-99 are 1969-1999)"
             )
-        dayfirst = self.day_order(text, a, b, year, clock)
+        dotted = bool((fields["sep"] == ".").all())
+        dayfirst = self.day_order(text, a, b, year, clock, dotted)
         day, month = (a, b) if dayfirst else (b, a)
-        wall = self.assemble(text, year, month, day, clock, "day first" if dayfirst else "month first")
+        hint = option("dayfirst", not dayfirst) if self.dayfirst is not None else option("time_format")
+        wall = self.assemble(text, year, month, day, clock, "day first" if dayfirst else "month first", hint)
         return _Times(wall=wall, offsets=offsets)
 
     def clock_and_offsets(self, text: pd.Series, fields: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
@@ -605,7 +608,14 @@ class _Reader:
         return clock, _offset_minutes(zones)
 
     def assemble(
-        self, text: pd.Series, year: np.ndarray, month: np.ndarray, day: np.ndarray, clock: np.ndarray, order: str
+        self,
+        text: pd.Series,
+        year: np.ndarray,
+        month: np.ndarray,
+        day: np.ndarray,
+        clock: np.ndarray,
+        order: str,
+        hint: str,
     ) -> np.ndarray:
         days = _dates(year, month, day)
         invalid = np.isnat(days)
@@ -613,11 +623,13 @@ class _Reader:
             bad = int(np.argmax(invalid))
             raise DataError(
                 f"time value {text.iloc[bad]!r} {self.where(bad)} is not a date (read {order}: year {year[bad]}, "
-                f"month {month[bad]}, day {day[bad]}); fix it, or pass {option('time_format')}"
+                f"month {month[bad]}, day {day[bad]}); fix it, or pass {hint}"
             )
         return days + clock.astype("timedelta64[ns]")
 
-    def day_order(self, text: pd.Series, first: np.ndarray, second: np.ndarray, year: np.ndarray, clock) -> bool:
+    def day_order(
+        self, text: pd.Series, first: np.ndarray, second: np.ndarray, year: np.ndarray, clock: np.ndarray, dotted: bool
+    ) -> bool:
         name = self.name
         if self.dayfirst is not None:
             return bool(self.dayfirst)
@@ -647,6 +659,9 @@ class _Reader:
                 f"{int(self.rows[day_bad])}); write every date the same way"
             )
         if (first == second).all():
+            return True
+        if dotted:
+            # 31.01.2024: dots go with day-first dates wherever they are used.
             return True
         # Both orders give valid dates: the one that makes the series regular wins.
         from grucast.data.frequency import irregularity
@@ -786,10 +801,13 @@ def _place(
             )
         return ParsedTime(wall, TimeBasis(kept, "local"), tuple(notes), False)
     if local_constant:
-        kept = zone or "local dates without a zone"
+        kept = (
+            f"forecasts are given in {zone}" if zone is not None
+            else f"forecasts are given as local times without an offset (pass {option('timezone')} to add one)"
+        )
         notes.append(
             f"time column {name!r}: the UTC offset changes ({offset_words}, daylight saving) but every time is "
-            f"{format_time(wall[0])[11:] or '00:00'} local; modelled on the local dates, kept {kept} for the forecasts"
+            f"{format_time(wall[0])[11:] or '00:00'} local; modelled on the local dates, {kept}"
         )
         return ParsedTime(wall, TimeBasis(zone, "local"), tuple(notes), False)
     target = zone or "UTC"
@@ -815,7 +833,7 @@ def _localize(
             "clocks went forward over it; remove the row, or give the times in UTC"
         )
     winter = index.tz_localize(info, ambiguous=np.zeros(len(index), dtype=bool), nonexistent="NaT")
-    repeated = (summer != winter).to_numpy()
+    repeated = np.asarray(summer != winter, dtype=bool)
     flags = np.ones(len(index), dtype=bool)
     if repeated.any():
         # A repeated local hour is taken in file order: first the summer one.
