@@ -633,26 +633,37 @@ class _Reader:
         name = self.name
         if self.dayfirst is not None:
             return bool(self.dayfirst)
-        can_dayfirst = not np.isnat(_dates(year, second, first)).any()
-        can_monthfirst = not np.isnat(_dates(year, first, second)).any()
+        by_day_invalid = np.isnat(_dates(year, second, first))
+        by_month_invalid = np.isnat(_dates(year, first, second))
+        neither = by_day_invalid & by_month_invalid
+        if neither.any():
+            bad = int(np.argmax(neither))
+            raise DataError(
+                f"time value {text.iloc[bad]!r} {self.where(bad)} is not a date, read day-first or month-first; fix "
+                "it in the file"
+            )
+        can_dayfirst = not by_day_invalid.any()
+        can_monthfirst = not by_month_invalid.any()
         example = text.iloc[int(np.argmax(first != second))] if (first != second).any() else text.iloc[0]
         if can_dayfirst and not can_monthfirst:
-            bad = int(np.argmax((first > 12) | np.isnat(_dates(year, first, second))))
+            if dotted:
+                return True
+            bad = int(np.argmax(by_month_invalid))
             self.notes.append(
                 f"time column {name!r}: read dates day-first ({text.iloc[bad]!r} at row {int(self.rows[bad])} "
                 "cannot be month-first)"
             )
             return True
         if can_monthfirst and not can_dayfirst:
-            bad = int(np.argmax((second > 12) | np.isnat(_dates(year, second, first))))
+            bad = int(np.argmax(by_day_invalid))
             self.notes.append(
                 f"time column {name!r}: read dates month-first ({text.iloc[bad]!r} at row {int(self.rows[bad])} "
                 "cannot be day-first)"
             )
             return False
         if not can_dayfirst and not can_monthfirst:
-            day_bad = int(np.argmax(np.isnat(_dates(year, second, first))))
-            month_bad = int(np.argmax(np.isnat(_dates(year, first, second))))
+            day_bad = int(np.argmax(by_day_invalid))
+            month_bad = int(np.argmax(by_month_invalid))
             raise DataError(
                 f"time column {name!r} has dates that are only day-first ({text.iloc[month_bad]!r} at row "
                 f"{int(self.rows[month_bad])}) and dates that are only month-first ({text.iloc[day_bad]!r} at row "
