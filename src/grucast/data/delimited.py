@@ -287,22 +287,23 @@ def _split(text: str, sep: str, skip: int, path: Path) -> pd.DataFrame:
         body = parts[-1] if len(parts) > skip else ""
     try:
         raw = pd.read_csv(
-            io.StringIO(body), sep=sep, header=None, dtype=str, keep_default_na=False, na_filter=False,
+            io.StringIO(body), sep=sep, header=None, dtype="str", keep_default_na=False, na_filter=False,
             skip_blank_lines=True, skipinitialspace=True, quotechar='"', engine="c",
         )
         header = [str(v) for v in raw.iloc[0].tolist()] if len(raw) else []
-        cells = raw.iloc[1:].to_numpy(dtype=object)
+        cells = raw.iloc[1:].reset_index(drop=True)
     except pd.errors.EmptyDataError:
         raise DataError(f"file '{path}' has no columns; it needs a header row and data rows") from None
     except pd.errors.ParserError:
-        header, cells = _split_slowly(body, sep, skip, path)
-    if cells.size:
-        stripped = pd.DataFrame(cells, dtype=object).apply(lambda column: column.str.strip())
-        cells = stripped[(stripped != "").any(axis=1)].to_numpy(dtype=object)
+        header, rows = _split_slowly(body, sep, skip, path)
+        cells = pd.DataFrame(rows, columns=range(len(header)), dtype="str")
+    if len(cells):
+        cells = cells.apply(lambda column: column.str.strip())
+        cells = cells[(cells != "").any(axis=1).to_numpy()].reset_index(drop=True)
     return make_table(header, cells, path)
 
 
-def _split_slowly(body: str, sep: str, skip: int, path: Path) -> tuple[list[str], np.ndarray]:
+def _split_slowly(body: str, sep: str, skip: int, path: Path) -> tuple[list[str], list[list[str]]]:
     # Python's csv module, row by row: names the row with too many fields, and
     # forgives trailing empty ones.
     reader = csv.reader(io.StringIO(body), delimiter=sep, quotechar='"', skipinitialspace=True)
@@ -328,8 +329,7 @@ def _split_slowly(body: str, sep: str, skip: int, path: Path) -> tuple[list[str]
         ) from None
     if header is None:
         raise DataError(f"file '{path}' has no columns; it needs a header row and data rows")
-    cells = np.array(rows, dtype=object).reshape(len(rows), len(header))
-    return header, cells
+    return header, rows
 
 
 def _too_many(path: Path, row: int, line: int, fields: list[str], header: list[str], sep: str) -> DataError:
@@ -348,27 +348,36 @@ def _too_many(path: Path, row: int, line: int, fields: list[str], header: list[s
     )
 
 
-def make_table(header: list[object], cells: np.ndarray, path: Path | str) -> pd.DataFrame:
+def make_table(header: list[object], cells: pd.DataFrame, path: Path | str) -> pd.DataFrame:
     """A table from a header row and data cells: names cleaned and checked.
 
     Empty names become ``Unnamed: k`` (0-based position, as pandas names them);
     unnamed columns with no values are dropped.
+
+    Args:
+        header: the header cells.
+        cells: the data, one column per header cell (by position).
+        path: the file, for messages.
 
     Raises:
         DataError: the header is a row of data, the times run across the columns,
             or two columns share a name.
     """
     names = [_name(value, k) for k, value in enumerate(header)]
-    frame = pd.DataFrame(cells, columns=range(len(names)), dtype=object) if len(names) else pd.DataFrame()
-    keep = [
-        k for k, name in enumerate(names)
-        if not (name.startswith("Unnamed: ") and (frame[k].map(_blank).all() if len(frame) else True))
-    ]
+    frame = cells.copy()
+    frame.columns = range(len(names))
+    keep = [k for k, name in enumerate(names) if not (name.startswith("Unnamed: ") and _empty(frame[k]))]
     names = [names[k] for k in keep]
     frame = frame[keep]
     frame.columns = names
     _check_header(names, path)
     return frame
+
+
+def _empty(column: pd.Series) -> bool:
+    if pd.api.types.is_string_dtype(column) and column.dtype != object:
+        return bool((column.isna() | (column.str.strip() == "")).all())
+    return bool(column.map(_blank).all())
 
 
 def _blank(value: object) -> bool:

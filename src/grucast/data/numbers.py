@@ -72,11 +72,11 @@ class NumberFormat:
     @cached_property
     def pattern(self) -> re.Pattern[str]:
         """The regular expression one number must match in full."""
-        point = re.escape(self.decimal)
+        point = _literal(self.decimal)
         whole = r"\d+"
         if self.thousands:
             # A grouped integer part never starts with 0: "0,125" is not a thousand.
-            whole = rf"(?:\d+|[1-9]\d{{0,2}}(?:{re.escape(self.thousands)}\d{{3}})+)"
+            whole = rf"(?:\d+|[1-9]\d{{0,2}}(?:{_literal(self.thousands)}\d{{3}})+)"
         return re.compile(rf"[+-]?(?:{whole}(?:{point}\d*)?|{point}\d+)(?:[eE][+-]?\d+)?")
 
     @property
@@ -116,6 +116,11 @@ CANDIDATES: tuple[NumberFormat, ...] = (
 )
 
 
+def _literal(char: str) -> str:
+    # One character as a regular expression that Python's re and pyarrow's RE2 both read.
+    return "\\" + char if char in ".^$*+?{}[]\\|()" else char
+
+
 def _normal_spaces(text: str) -> str:
     for space in _SPACES:
         text = text.replace(space, " ")
@@ -148,11 +153,30 @@ def candidates_for(decimal: str | None, thousands: str | None) -> list[NumberFor
     ]
 
 
+def is_text_column(column: pd.Series) -> bool:
+    """True for a pandas string column (every present value is a string)."""
+    return pd.api.types.is_string_dtype(column) and column.dtype != object
+
+
+def as_text(column: pd.Series) -> pd.Series:
+    """An ``object`` column whose present values are all strings as a pandas string column.
+
+    String columns are fast to search and convert; columns that mix strings with
+    numbers or dates (Excel cells) are returned as they are.
+    """
+    if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        return column.astype("str")
+    return column
+
+
 def is_missing_token(values: pd.Series, na_values: Iterable[str] = ()) -> np.ndarray:
-    """Which values of an object column are missing: ``None``/NaN or a missing marker."""
-    markers = NA_TOKENS | {str(v).strip() for v in na_values}
-    stripped = values.map(lambda v: v.strip() if isinstance(v, str) else v)
-    return (values.isna() | stripped.isin(markers)).to_numpy(dtype=bool)
+    """Which values of a column are missing: ``None``/NaN or a missing marker."""
+    markers = list(NA_TOKENS | {str(v).strip() for v in na_values})
+    if is_text_column(values):
+        stripped = values.str.strip()
+    else:
+        stripped = values.map(lambda v: v.strip() if isinstance(v, str) else v)
+    return np.asarray(values.isna() | stripped.isin(markers), dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -188,9 +212,9 @@ def find_unit(tokens: Sequence[str]) -> Unit:
 
 
 def _sample(tokens: pd.Series) -> list[str]:
-    unique = pd.unique(tokens.to_numpy(dtype=object))
+    unique = pd.unique(tokens)
     if len(unique) > _SAMPLE:
-        unique = np.concatenate([unique[: _SAMPLE // 2], unique[-_SAMPLE // 2 :]])
+        unique = np.concatenate([np.asarray(unique[: _SAMPLE // 2]), np.asarray(unique[-_SAMPLE // 2 :])])
     return [str(t) for t in unique]
 
 
@@ -240,7 +264,9 @@ def detect_number_format(
             token = next((t for t in samples[name] if chosen.value(t) != other.value(t)), None)
             if token is None:
                 continue
-            return chosen, [_resolve(chosen, other, token, name, samples, sep, european, source)]
+            note = _resolve(chosen, other, token, name, samples, sep, european, source)
+            # 1.234 read as 1.234 outside Europe is the plain reading: no note.
+            return chosen, [] if chosen.is_default and not european else [note]
     return chosen, []
 
 
@@ -273,16 +299,10 @@ def _resolve(
     )
 
 
-def number_tokens(column: pd.Series, missing: np.ndarray) -> pd.Series:
-    """The stripped text of the present values of an object column (non-strings as ``None``)."""
-    present = column[~missing]
-    return present.map(lambda v: v.strip() if isinstance(v, str) else None)
-
-
 def convert_column(
     column: pd.Series, fmt: NumberFormat, na_values: Iterable[str] = ()
 ) -> tuple[pd.Series | None, Unit, np.ndarray]:
-    """Convert an object column of number text to numbers, if every value is one.
+    """Convert a column of number text to numbers, if every value is one.
 
     Python numbers (from Excel cells) pass through; strings are read with ``fmt``
     after dropping a unit that every string carries.
@@ -292,32 +312,43 @@ def convert_column(
         if a value is not a number), the unit dropped, and a mask of the values that
         are not numbers under ``fmt``.
     """
+    column = as_text(column)
     missing = is_missing_token(column, na_values)
-    values = column.to_numpy(dtype=object)
-    out = np.full(len(values), np.nan)
-    bad = np.zeros(len(values), dtype=bool)
-    is_text = np.array([isinstance(v, str) for v in values], dtype=bool) & ~missing
-    others = ~is_text & ~missing
-    for index in np.flatnonzero(others):
-        value = values[index]
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-            bad[index] = True
-        else:
-            out[index] = float(value)
+    out = np.full(len(column), np.nan)
+    bad = np.zeros(len(column), dtype=bool)
+    if is_text_column(column):
+        is_text = ~missing
+        others = np.zeros(len(column), dtype=bool)
+        text = column[is_text].str.strip()
+        plain_ints = True
+    else:
+        values = column.to_numpy(dtype=object)
+        is_text = np.array([isinstance(v, str) for v in values], dtype=bool) & ~missing
+        others = ~is_text & ~missing
+        for index in np.flatnonzero(others):
+            value = values[index]
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+                bad[index] = True
+            else:
+                out[index] = float(value)
+        text = pd.Series(values[is_text], dtype="str").str.strip()
+        plain_ints = all(isinstance(v, (int, np.integer)) for v in values[others])
     unit = Unit()
     integral = True
     if is_text.any():
-        text = pd.Series(values[is_text], dtype=object).str.strip()
         unit = find_unit(_sample(text))
-        if unit:
-            text = text.map(unit.strip)
+        if unit.prefix:
+            text = text.str.removeprefix(unit.prefix).str.lstrip()
+        if unit.suffix:
+            text = text.str.removesuffix(unit.suffix).str.rstrip()
         if fmt.thousands == " ":
-            text = text.map(_normal_spaces)
+            for space in _SPACES:
+                text = text.str.replace(space, " ", regex=False)
         if fmt.is_default:
             parsed = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
             failed = np.isnan(parsed)
         else:
-            ok = text.str.fullmatch(fmt.pattern).fillna(False).to_numpy(dtype=bool)
+            ok = text.str.fullmatch(fmt.pattern.pattern).fillna(False).to_numpy(dtype=bool)
             cleaned = text
             if fmt.thousands:
                 cleaned = cleaned.str.replace(fmt.thousands, "", regex=False)
@@ -335,42 +366,47 @@ def convert_column(
     if missing.any() or not present.any():
         return pd.Series(out, index=column.index, name=column.name), unit, bad
     whole = np.isfinite(out).all() and (out == np.round(out)).all() and np.abs(out).max(initial=0) < 2**53
-    plain_ints = all(isinstance(v, (int, np.integer)) for v in values[others]) if others.any() else True
     if whole and integral and plain_ints:
         return pd.Series(out.astype(np.int64), index=column.index, name=column.name), unit, bad
     return pd.Series(out, index=column.index, name=column.name), unit, bad
 
 
 def convert_booleans(column: pd.Series, na_values: Iterable[str] = ()) -> pd.Series | None:
-    """A ``true``/``false`` text column as pandas booleans (missing as ``<NA>``), else ``None``."""
+    """A ``true``/``false`` column as pandas booleans (missing as ``<NA>``), else ``None``."""
     missing = is_missing_token(column, na_values)
-    values = column.to_numpy(dtype=object)
-    out: list[object] = []
-    seen = False
-    for value, absent in zip(values, missing):
-        if absent:
-            out.append(pd.NA)
-        elif isinstance(value, (bool, np.bool_)):
-            out.append(bool(value))
-            seen = True
-        elif isinstance(value, str) and value.strip().lower() in _TRUE_FALSE:
-            out.append(_TRUE_FALSE[value.strip().lower()])
-            seen = True
-        else:
-            return None
-    if not seen:
+    present = column[~missing]
+    if present.empty:
         return None
-    return pd.Series(pd.array(out, dtype="boolean"), index=column.index, name=column.name)
+    if is_text_column(present):
+        words = present.str.strip().str.lower()
+        if not words.isin(list(_TRUE_FALSE)).all():
+            return None
+        flags = words == "true"
+    else:
+        values = present.to_numpy(dtype=object)
+        if not all(
+            isinstance(v, (bool, np.bool_)) or (isinstance(v, str) and v.strip().lower() in _TRUE_FALSE) for v in values
+        ):
+            return None
+        flags = pd.Series([v if not isinstance(v, str) else v.strip().lower() == "true" for v in values])
+    out = pd.array([pd.NA] * len(column), dtype="boolean")
+    out[np.flatnonzero(~missing)] = np.asarray(flags, dtype=bool)
+    return pd.Series(out, index=column.index, name=column.name)
 
 
 def text_samples(frame: pd.DataFrame, columns: Sequence[str], na_values: Iterable[str]) -> dict[str, list[str]]:
-    """Distinct stripped, unit-free strings of each object column, for :func:`detect_number_format`."""
+    """Distinct stripped, unit-free strings of each column, for :func:`detect_number_format`."""
     samples: dict[str, list[str]] = {}
     for name in columns:
-        column = frame[name]
+        column = as_text(frame[name])
         missing = is_missing_token(column, na_values)
-        strings = [v.strip() for v in column.to_numpy(dtype=object)[~missing] if isinstance(v, str)]
-        tokens = _sample(pd.Series(strings, dtype=object)) if strings else []
+        if is_text_column(column):
+            strings = column[~missing].str.strip()
+        else:
+            strings = pd.Series(
+                [v.strip() for v in column.to_numpy(dtype=object)[~missing] if isinstance(v, str)], dtype="str"
+            )
+        tokens = _sample(strings) if len(strings) else []
         unit = find_unit(tokens)
         samples[name] = [unit.strip(t) for t in tokens] if unit else tokens
     return samples

@@ -48,11 +48,14 @@ from grucast.data.frame import Series, SeriesSet
 from grucast.data.frequency import Frequency
 from grucast.data.numbers import (
     NumberFormat,
+    Unit,
+    as_text,
     check_format_options,
     convert_booleans,
     convert_column,
     detect_number_format,
     is_missing_token,
+    is_text_column,
     text_samples,
 )
 from grucast.data.times import ParsedTime, is_date_only, looks_like_time_of_day, parse_time
@@ -206,7 +209,7 @@ def _read_excel(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, list
         )
     if skip >= len(cells):
         return pd.DataFrame(), notes
-    return make_table(list(cells[skip]), cells[skip + 1 :], path), notes
+    return make_table(list(cells[skip]), pd.DataFrame(cells[skip + 1 :], dtype=object), path), notes
 
 
 def _blank(value: object) -> bool:
@@ -269,29 +272,39 @@ def type_columns(
 def _typed(
     column: pd.Series, name: str, sample: list[str], fmt: NumberFormat, na_values, source: str, notes: list[str]
 ) -> pd.Series:
-    column = column.astype(object)
-    digits = [t for t in sample if any(ch.isdigit() for ch in t)]
-    if len(digits) == len(sample) and all(fmt.matches(t) for t in sample):
+    column = as_text(column)
+    if sample and all(any(ch.isdigit() for ch in t) and fmt.matches(t) for t in sample):
         numbers, unit, _bad = convert_column(column, fmt, na_values)
         if numbers is not None:
             if unit:
-                example = next(t for t in column if isinstance(t, str) and t.strip())
+                example = next(t for t in sample if t)
                 notes.append(
                     f"{source}, column {name!r}: every value carries {(unit.prefix or unit.suffix)!r}; read "
-                    f"{example.strip()!r} as {fmt.value(unit.strip(example.strip())):g}"
+                    f"{_with_unit(example, unit)!r} as {fmt.value(example):g}"
                 )
             return numbers
-    booleans = convert_booleans(column, na_values)
-    if booleans is not None:
-        return booleans
+    if not is_text_column(column) or (sample and all(t.lower() in ("true", "false") for t in sample)):
+        booleans = convert_booleans(column, na_values)
+        if booleans is not None:
+            return booleans
     missing = is_missing_token(column, na_values)
+    if is_text_column(column):
+        return column.str.strip().where(~missing)
     values = np.array(column.map(lambda v: v.strip() if isinstance(v, str) else v).to_numpy(dtype=object))
     values[missing] = np.nan
     return pd.Series(values, index=column.index, name=column.name, dtype=object)
 
 
+def _with_unit(number: str, unit: Unit) -> str:
+    return f"{unit.prefix}{number}{unit.suffix}"
+
+
 def as_names(column: pd.Series) -> pd.Series:
     """Series names as text: ``"0101"`` and ``"NA"`` stay; only empty cells are missing."""
+    column = as_text(column)
+    if is_text_column(column):
+        stripped = column.str.strip()
+        return stripped.where(stripped != "")
 
     def name(value: object) -> object:
         if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
@@ -303,7 +316,8 @@ def as_names(column: pd.Series) -> pd.Series:
             return str(int(value))
         return str(value)
 
-    return pd.Series([name(v) for v in column.to_numpy(dtype=object)], index=column.index, name=column.name, dtype=object)
+    values = [name(v) for v in column.to_numpy(dtype=object)]
+    return pd.Series(values, index=column.index, name=column.name, dtype=object)
 
 
 def read_series(

@@ -55,6 +55,7 @@ import pandas as pd
 
 from grucast.data._text import format_time
 from grucast.data.errors import DataError
+from grucast.data.numbers import as_text, is_text_column
 from grucast.errors import option
 
 _DAY_NS = 86_400 * 10**9
@@ -302,8 +303,11 @@ def parse_time(
         raise DataError(f"time_format must be a strftime format such as '%d.%m.%Y %H:%M', got {time_format!r}")
     if dayfirst is not None and not isinstance(dayfirst, (bool, np.bool_)):
         raise DataError(f"dayfirst must be True or False, got {dayfirst!r}")
+    column = as_text(column)
     missing = np.array(column.isna().to_numpy(), dtype=bool)
-    if column.dtype == object or pd.api.types.is_string_dtype(column):
+    if is_text_column(column):
+        missing |= np.asarray(column.str.strip() == "", dtype=bool)
+    elif column.dtype == object:
         missing |= column.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
     if missing.any():
         row = int(rows[np.argmax(missing)])
@@ -356,11 +360,13 @@ class _Reader:
         if pd.api.types.is_numeric_dtype(column):
             return self.numbers(column.to_numpy(dtype=np.float64))
         if isinstance(column.dtype, pd.CategoricalDtype):
-            column = column.astype(object)
+            column = as_text(column.astype(object))
+        if is_text_column(column):
+            return self.text(column.str.strip().reset_index(drop=True))
         values = column.to_numpy(dtype=object)
         is_text = np.array([isinstance(v, str) for v in values], dtype=bool)
         if is_text.all():
-            return self.text(pd.Series(values, dtype=object).str.strip())
+            return self.text(pd.Series(values, dtype="str").str.strip())
         is_stamp = np.array([isinstance(v, (datetime, date, pd.Timestamp, np.datetime64)) for v in values])
         if is_stamp.all():
             stamps = pd.to_datetime(pd.Series(values, dtype=object))
@@ -438,11 +444,11 @@ class _Reader:
             return self.numbers(numbers.to_numpy(dtype=np.float64))
         if self.time_format is not None:
             return self.with_format(text, self.time_format)
-        if text.str.fullmatch(_ISO_NAIVE).all():
+        if text.str.fullmatch(_ISO_NAIVE.pattern).all():
             wall = pd.to_datetime(text, format="ISO8601", errors="coerce")
             if not wall.isna().any():
                 return _Times(wall=wall.to_numpy(dtype="datetime64[ns]"))
-        fields = text.str.extract(f"^{_DATE}$")
+        fields = _extract(text, _DATE)
         matched = fields["a"].notna().to_numpy()
         if matched.all():
             return self.numeric_dates(text, fields)
@@ -488,7 +494,7 @@ class _Reader:
         )
 
     def other_text(self, text: pd.Series) -> _Times:
-        quarters = text.str.extract(f"^{_QUARTER.pattern}$", flags=re.IGNORECASE)
+        quarters = _extract(text, _QUARTER.pattern, re.IGNORECASE)
         if quarters.notna().any(axis=1).all():
             year = quarters["y1"].fillna(quarters["y2"]).astype(int)
             quarter = quarters["q1"].fillna(quarters["q2"]).astype(int)
@@ -700,6 +706,13 @@ class _Reader:
         )
 
 
+def _extract(text: pd.Series, pattern: str, flags: int = 0) -> pd.DataFrame:
+    """``str.extract`` of a whole-value pattern, run once per distinct value (positional rows)."""
+    codes, uniques = pd.factorize(text)
+    found = pd.Series(np.asarray(uniques, dtype=object), dtype=object).str.extract(f"^(?:{pattern})$", flags=flags)
+    return found.iloc[codes].reset_index(drop=True)
+
+
 def _reading(example: str, dayfirst: bool) -> str:
     match = _DATE_RE.fullmatch(example.strip())
     a, b, c = int(match.group("a")), int(match.group("b")), int(match.group("c"))
@@ -730,7 +743,7 @@ def _offset_minutes(zones: pd.Series) -> np.ndarray:
 
 
 def _tail_offsets(text: pd.Series) -> np.ndarray | None:
-    tails = text.str.extract(_ZONE_TAIL.pattern)[0]
+    tails = _extract(text, r".*?" + _ZONE_TAIL.pattern)[0]
     if tails.isna().any():
         return None
     return _offset_minutes(tails)

@@ -148,6 +148,12 @@ DIALECTS = [
         TV,
     ),
     Case(
+        "three decimals everywhere in a comma file: the plain reading, no note",
+        csv("t,v", ["2024-01-01,100.629", "2024-01-02,101.250", "2024-01-03,99.875"]),
+        Read({"v": [100.629, 101.25, 99.875]}, "D", "2024-01-01", "2024-01-03"),
+        TV,
+    ),
+    Case(
         "French spaces as thousands separators",
         csv("t;v", ["2024-01-01;1 234,5", "2024-01-02;2\u00a0001,0", "2024-01-03;999,9"]),
         Read({"v": [1234.5, 2001.0, 999.9]}, "D", "2024-01-01", "2024-01-03"),
@@ -347,6 +353,13 @@ TIMESTAMPS = [
         Refused(("time value '01/13/2024' in column 't' at row 2 is not a date (read day first: year 2024, month 13, "
                  "day 1); fix it, or pass dayfirst=False",)),
         {**TV, "dayfirst": True},
+    ),
+    Case(
+        "dates that are day-first in one row and month-first in another",
+        csv("t,v", ["13/01/2024,1", "01/14/2024,2"]),
+        Refused(("time column 't' has dates that are only day-first ('13/01/2024' at row 1) and dates that are only "
+                 "month-first ('01/14/2024' at row 2); write every date the same way",)),
+        TV,
     ),
     Case(
         "an explicit strftime format",
