@@ -11,7 +11,8 @@ file itself, unless the caller names it:
   first lines into the same number of fields (at least two); on a tie, the one
   whose fields read as numbers and dates.
 * **header**: the first line with at least two fields; single-field lines above it
-  (a report title, an export banner) are skipped with a note.
+  (a report title, an export banner) are skipped with a note. Excel's ``sep=;``
+  first line names the separator and is skipped.
 
 Every field is kept as text (``"0101"`` stays ``"0101"``; nothing becomes the index);
 numbers and times are read later, by column. A row with more fields than the header
@@ -25,6 +26,7 @@ import csv
 import gzip
 import io
 import lzma
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +109,12 @@ def read_delimited(path: Path, *, sep: str | None = None, encoding: str | None =
     sep = normalise_sep(sep)
     raw = _read_bytes(path)
     text, codec, notes = decode(raw, path, encoding)
+    hint = re.match(r"\s*sep=(.)[ \t]*\r?\n", text)
+    if hint:
+        # Excel's first line "sep=;" names the separator.
+        text = text[hint.end() :]
+        if sep is None:
+            sep = hint.group(1)
     chosen, skip = sniff(text, sep)
     titles = [line.strip() for line in text.splitlines()[:skip] if line.strip()]
     if titles:

@@ -19,7 +19,7 @@ encoding      the text encoding (:mod:`grucast.data.delimited`)
 decimal       the decimal mark, ``"."`` or ``","`` (:mod:`grucast.data.numbers`)
 thousands     the thousands separator; ``""`` for none (:mod:`grucast.data.numbers`)
 dayfirst      ``01/02/2024`` is 1 February (``True``) or 2 January (``False``)
-time_format   a ``strftime`` format, or ``"step"``, ``"unix_s"``, ``"unix_ms"``, ...
+time_format   a ``strftime`` format, or ``"step"``, ``"unix_s"``, ``"unix_ms"``, ``"excel"``
 timezone      the IANA zone of the times (:mod:`grucast.data.times`)
 na_values     more strings that mark a missing value (``["?", "-"]``)
 ============  ======================================================================
@@ -361,7 +361,8 @@ def read_series(
         na_values: extra strings that mark missing values, e.g. ``["?"]``.
         time_format: a ``strftime`` format for the time column (``"%d.%m.%Y %H:%M"``);
             ``"step"`` to keep whole numbers as steps; ``"unix_s"``, ``"unix_ms"``,
-            ``"unix_us"``, ``"unix_ns"`` for Unix times. ``None`` detects.
+            ``"unix_us"``, ``"unix_ns"`` for Unix times; ``"excel"`` for Excel date
+            serials. ``None`` detects.
         sheet: the Excel sheet (name or 0-based position).
         sep: the field separator of a text file; ``None`` detects it.
         decimal: the decimal mark, ``"."`` or ``","``; ``None`` detects it.

@@ -16,7 +16,9 @@ plainly times: ``20240131`` (also with hours, minutes and seconds appended) and 
 times in seconds, milliseconds, microseconds or nanoseconds since 1970 (values that
 land between 1980 and 2100). Those are converted, with a note;
 ``time_format='step'`` keeps them as steps, and ``'unix_s'``, ``'unix_ms'``,
-``'unix_us'``, ``'unix_ns'`` force a unit.
+``'unix_us'``, ``'unix_ns'`` force a unit. Whole numbers that could be Excel date
+serials (days since 1899-12-30, 1970 to 2100) stay steps with a note;
+``time_format='excel'`` reads them (and fractional ones) as dates.
 
 **Time zones.** The times a series is modelled on are naive ``datetime64[ns]``; a
 :class:`TimeBasis` remembers how they relate to the user's clock, so forecasts can
@@ -81,6 +83,8 @@ UNIX_UNITS = {"unix_s": "s", "unix_ms": "ms", "unix_us": "us", "unix_ns": "ns"}
 _UNIX_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
 # Unix times whose dates fall between 1980 and 2100, per unit.
 _UNIX_RANGE = (315_532_800, 4_102_444_800)
+# Excel date serials between 1970 and 2100.
+_EXCEL_RANGE = (25_569, 73_051)
 # Numbers that are dates written as digits: digit count -> format.
 _DIGIT_DATES = {8: "%Y%m%d", 10: "%Y%m%d%H", 12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S"}
 
@@ -392,6 +396,10 @@ class _Reader:
     def numbers(self, values: np.ndarray) -> _Times:
         name = self.name
         fmt = self.time_format
+        if fmt == "excel":
+            # Excel's serial dates: days (and fractions of a day) since 1899-12-30.
+            stamps = np.datetime64("1899-12-30", "ns") + np.round(values * _DAY_NS / 10**6).astype(np.int64) * 10**6
+            return _Times(wall=stamps.astype("datetime64[ns]"))
         if fmt is not None and fmt not in UNIX_UNITS and fmt != "step":
             whole = values == np.round(values)
             text = np.where(whole, np.round(values).astype(np.int64).astype(str), values.astype(str))
@@ -409,11 +417,15 @@ class _Reader:
                     f"times; if they are step numbers, pass {option('time_format', 'step')}"
                 )
             return _aware(pd.DatetimeIndex(stamps))
+        excel = bool(((values >= _EXCEL_RANGE[0]) & (values <= _EXCEL_RANGE[1])).all())
         if fractional.any():
             bad = int(np.argmax(fractional))
+            hint = "use whole-number steps or timestamps"
+            if excel:
+                hint = f"if they are Excel date serials, pass {option('time_format', 'excel')}"
             raise DataError(
-                f"time column {name!r} holds numbers, and {values[bad]!r} at row {int(self.rows[bad])} is not a whole "
-                "step; use whole-number steps or timestamps"
+                f"time column {name!r} holds numbers, and {_number(values[bad])} at row {int(self.rows[bad])} is not a whole "
+                f"step; {hint}"
             )
         steps = values.astype(np.int64)
         if fmt is None:
@@ -426,6 +438,12 @@ class _Reader:
                     f"{option('time_format', 'step')}"
                 )
                 return _Times(wall=wall)
+            if excel and fmt is None and len(steps) > 1:
+                first = np.datetime64("1899-12-30") + np.timedelta64(int(steps[0]), "D")
+                self.notes.append(
+                    f"time column {name!r} holds whole numbers such as {steps[0]}, read as steps; they could be Excel "
+                    f"date serials ({steps[0]} is {first}); if so, pass {option('time_format', 'excel')}"
+                )
         return _Times(steps=steps)
 
     # ---------------------------------------------------------------- text
@@ -436,7 +454,7 @@ class _Reader:
                 f"time_format='step' needs whole numbers, but column {self.name!r} holds text such as "
                 f"{text.iloc[0]!r}; leave {option('time_format')} out"
             )
-        if self.time_format in UNIX_UNITS:
+        if self.time_format in UNIX_UNITS or self.time_format == "excel":
             numbers = pd.to_numeric(text, errors="coerce")
             if numbers.isna().any():
                 bad = int(np.argmax(numbers.isna().to_numpy()))
@@ -760,7 +778,7 @@ def _parses_alone(value: str) -> bool:
 
 
 def _number(value: float) -> str:
-    return str(int(value)) if value == int(value) else repr(value)
+    return str(int(value)) if value == int(value) else repr(float(value))
 
 
 def _digit_dates(steps: np.ndarray) -> tuple[np.ndarray, str] | None:

@@ -228,6 +228,12 @@ DIALECTS = [
         TV,
     ),
     Case(
+        "Excel's sep= line names the separator",
+        "sep=;\n" + csv("t;v", ["2024-01-01;1,5", "2024-01-02;2,5"]),
+        Read({"v": [1.5, 2.5]}, "D", "2024-01-01", "2024-01-02"),
+        TV,
+    ),
+    Case(
         "separator given by the user",
         csv("t;v", ["2024-01-01;1,5", "2024-01-02;2,5"]),
         Read({"v": [1.5, 2.5]}, "D", "2024-01-01", "2024-01-02"),
@@ -460,6 +466,27 @@ TIMESTAMPS = [
         {**TV, "time_format": "step"},
     ),
     Case(
+        "whole numbers that could be Excel date serials stay steps, with a note",
+        csv("t,v", ["45292,1", "45293,2", "45294,3"]),
+        Read({"v": [1.0, 2.0, 3.0]}, "step", "45292", "45294", ("45295", "45296"),
+             notes=("time column 't' holds whole numbers such as 45292, read as steps; they could be Excel date "
+                    "serials (45292 is 2024-01-01); if so, pass time_format='excel'",)),
+        TV,
+    ),
+    Case(
+        "Excel date serials with times of day",
+        csv("t,v", ["45292.5,1", "45292.75,2", "45293,3"]),
+        Read({"v": [1.0, 2.0, 3.0]}, "6h", "2024-01-01T12:00", "2024-01-02T00:00"),
+        {**TV, "time_format": "excel"},
+    ),
+    Case(
+        "Excel date serials with times of day, not named",
+        csv("t,v", ["45292.5,1", "45292.75,2", "45293,3"]),
+        Refused(("time column 't' holds numbers, and 45292.5 at row 1 is not a whole step; if they are Excel date "
+                 "serials, pass time_format='excel'",)),
+        TV,
+    ),
+    Case(
         "dates written as digits (YYYYMMDD)",
         csv("day,v", ["20240130,5", "20240131,6", "20240201,8"]),
         Read({"v": [5.0, 6.0, 8.0]}, "D", "2024-01-30", "2024-02-01",
@@ -491,6 +518,12 @@ TIMESTAMPS = [
         csv("t,v", ["2024-01-01,1", "yesterday,2"]),
         Refused(("cannot parse time value 'yesterday' in column 't' at row 2; write times as ISO 8601 (2024-01-31 "
                  "13:00:00) or pass time_format=",)),
+        TV,
+    ),
+    Case(
+        "dates with month names",
+        csv("t,v", ["5 Jan 2024,1", "6 Jan 2024,2", "7 Jan 2024,3"]),
+        Read({"v": [1.0, 2.0, 3.0]}, "D", "2024-01-05", "2024-01-07"),
         TV,
     ),
     Case(
