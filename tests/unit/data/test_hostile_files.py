@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grucast.data import DataError, DataWarning, read_series
+from grucast.data import DataError, DataWarning, from_dataframe, read_series
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Read:
 
 @dataclass(frozen=True)
 class Refused:
-    """The file is refused with a message holding these fragments (``{path}`` is the file)."""
+    """The file is refused with a message holding these fragments."""
 
     fragments: tuple[str, ...]
 
@@ -47,7 +47,7 @@ class Refused:
 @dataclass(frozen=True)
 class Case:
     name: str
-    file: str | bytes | Callable[[Path], None]
+    file: str | bytes | Callable[[Path], None] | pd.DataFrame
     expect: Read | Refused
     args: dict = field(default_factory=dict)
     suffix: str = ".csv"
@@ -623,6 +623,19 @@ ZONES = [
         {**TV, "timezone": "Europe/Paris"},
     ),
     Case(
+        "a one-hour gap on an ordinary day is an ordinary gap",
+        csv("t,v", ["2024-06-02 01:00,1", "2024-06-02 03:00,3", "2024-06-02 04:00,4"]),
+        Refused(("series 'v': 1 time(s) missing from the hourly grid, first 2024-06-02 02:00:00 (after row 1); fill "
+                 "the gaps in the file",)),
+        TV,
+    ),
+    Case(
+        "a repeated hour on an ordinary day is an ordinary duplicate",
+        csv("t,v", ["2024-06-02 01:00,1", "2024-06-02 02:00,2", "2024-06-02 02:00,3"]),
+        Refused(("series 'v': time 2024-06-02 02:00:00 appears more than once (rows 2 and 3); keep one row per time",)),
+        TV,
+    ),
+    Case(
         "naive local hours with the autumn hour repeated",
         csv("t,v", [f"{t.tz_localize(None)},{k}" for k, t in enumerate(PARIS_AUTUMN)]),
         Refused(("series 'v': time 2024-10-27 02:00:00 appears twice (rows 3 and 4), as a local time does when clocks "
@@ -961,6 +974,56 @@ STRUCTURE = [
 ]
 
 
+# --------------------------------------------------------------------- DataFrames
+
+PARIS_AUTUMN_NAIVE = PARIS_AUTUMN.tz_localize(None)
+
+FRAMES = [
+    Case(
+        "DataFrame of strings with decimal commas",
+        pd.DataFrame({"t": DAYS_3, "v": ["1,5", "2,25", "-3,0"]}, dtype=object),
+        Read({"v": [1.5, 2.25, -3.0]}, "D", "2024-01-01", "2024-01-03"),
+        {**TV, "decimal": ","},
+    ),
+    Case(
+        "DataFrame with an aware column in New York",
+        pd.DataFrame({"t": pd.date_range("2024-03-08", periods=4, freq="D", tz="America/New_York"),
+                      "v": [1.0, 2.0, 3.0, 4.0]}),
+        Read({"v": [1.0, 2.0, 3.0, 4.0]}, "D", "2024-03-08", "2024-03-11",
+             ("2024-03-12 00:00:00-04:00", "2024-03-13 00:00:00-04:00"),
+             notes=("the UTC offset changes (-05:00, -04:00, daylight saving) but every time is 00:00 local",),
+             zone="America/New_York"),
+        TV,
+    ),
+    Case(
+        "DataFrame of naive local hours with a zone named",
+        pd.DataFrame({"t": PARIS_AUTUMN_NAIVE, "v": [0.0, 1.0, 2.0, 3.0, 4.0]}),
+        Read({"v": [0.0, 1.0, 2.0, 3.0, 4.0]}, "h", "2024-10-26T22:00", "2024-10-27T02:00",
+             ("2024-10-27 04:00:00+01:00", "2024-10-27 05:00:00+01:00"),
+             notes=("placed the local times in Europe/Paris", "modelled in UTC"), zone="Europe/Paris"),
+        {**TV, "timezone": "Europe/Paris"},
+    ),
+    Case(
+        "DataFrame with integer series ids",
+        pd.DataFrame({"id": [7, 7, 12, 12], "t": pd.to_datetime(DAYS_3[:2] * 2), "v": [1.0, 2.0, 3.0, 4.0]}),
+        Read({"7": [1.0, 2.0], "12": [3.0, 4.0]}, "D", "2024-01-01", "2024-01-02"),
+        {**TV, "series_col": "id"},
+    ),
+    Case(
+        "DataFrame with a boolean target",
+        pd.DataFrame({"t": pd.to_datetime(DAYS_3), "v": [True, False, True]}),
+        Refused(("target column 'v' holds true/false values",)),
+        TV,
+    ),
+    Case(
+        "a time zone without a time column",
+        pd.DataFrame({"v": [1.0, 2.0, 3.0]}),
+        Refused(("timezone='UTC' needs a time column; pass time_col=, or leave timezone= out",)),
+        {"target": "v", "timezone": "UTC"},
+    ),
+]
+
+
 def _zip(path: Path, members: dict[str, str]) -> None:
     import zipfile
 
@@ -969,7 +1032,13 @@ def _zip(path: Path, members: dict[str, str]) -> None:
             archive.writestr(name, text)
 
 
-CASES = DIALECTS + ENCODINGS + TIMESTAMPS + ZONES + FREQUENCIES + VALUES + IDENTIFIERS + STRUCTURE
+CASES = DIALECTS + ENCODINGS + TIMESTAMPS + ZONES + FREQUENCIES + VALUES + IDENTIFIERS + STRUCTURE + FRAMES
+
+
+def read(case: Case, folder: Path):
+    if isinstance(case.file, pd.DataFrame):
+        return from_dataframe(case.file, **case.args)
+    return read_series(write(case, folder), **case.args)
 
 
 def write(case: Case, folder: Path) -> Path:
@@ -990,14 +1059,13 @@ def test_the_table_is_large_and_names_are_unique():
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_hostile_file(case: Case, tmp_path: Path):
-    path = write(case, tmp_path)
     expect = case.expect
     if isinstance(expect, Refused):
-        fragments = [fragment.format(path=path) for fragment in expect.fragments]
+        fragments = list(expect.fragments)
         with pytest.raises(DataError, match=re.escape(fragments[0])) as raised:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DataWarning)
-                read_series(path, **case.args)
+                read(case, tmp_path)
         message = str(raised.value)
         assert "\n" not in message
         for fragment in fragments[1:]:
@@ -1005,7 +1073,7 @@ def test_hostile_file(case: Case, tmp_path: Path):
         return
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)
-        data = read_series(path, **case.args)
+        data = read(case, tmp_path)
     assert data.names == tuple(expect.values)
     for name, values in expect.values.items():
         series = data[name]
