@@ -213,7 +213,9 @@ def _read_excel(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, list
 
 
 def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or (isinstance(value, str) and not value.strip())
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def type_columns(

@@ -49,7 +49,7 @@ import re
 import warnings
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, time as clock_time, timedelta, timezone as fixed_timezone
+from datetime import date, datetime, timedelta, timezone as fixed_timezone
 from typing import Literal
 
 import numpy as np
@@ -381,9 +381,9 @@ class _Reader:
             bad = int(np.argmax(is_text))
             raise DataError(
                 f"time column {self.name!r} mixes cells that are dates with cells that are text ({values[bad]!r} at "
-                f"row {int(self.rows[bad])}): a spreadsheet converted only the dates it could read in its own day/month "
-                "order, so the converted ones may be wrong too; format the whole column as text (or as dates) and save "
-                "again"
+                f"row {int(self.rows[bad])}): a spreadsheet converted only the dates it could read in its own "
+                "day/month order, so the converted ones may be wrong too; format the whole column as text (or as "
+                "dates) and save again"
             )
         numbers = np.array([isinstance(v, (int, float, np.integer, np.floating)) for v in values])
         if numbers.all():
@@ -424,8 +424,8 @@ class _Reader:
             if excel:
                 hint = f"if they are Excel date serials, pass {option('time_format', 'excel')}"
             raise DataError(
-                f"time column {name!r} holds numbers, and {_number(values[bad])} at row {int(self.rows[bad])} is not a whole "
-                f"step; {hint}"
+                f"time column {name!r} holds numbers, and {_number(values[bad])} at row {int(self.rows[bad])} is not "
+                f"a whole step; {hint}"
             )
         steps = values.astype(np.int64)
         if fmt is None:

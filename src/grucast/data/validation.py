@@ -287,11 +287,15 @@ def _apply_missing_policy(
         notes = []
         keep = ~absent.any(axis=1)
         if not keep.all():
-            notes.append(f"series {name!r}: dropped {int((~keep).sum())} row(s) with missing values ({option('missing', 'drop')})")
+            notes.append(
+                f"series {name!r}: dropped {int((~keep).sum())} row(s) with missing values "
+                f"({option('missing', 'drop')})"
+            )
         if len(gaps):
             notes.append(
                 f"series {name!r}: kept {len(gaps)} gap(s) in the {frequency.description} grid as they are "
-                f"({option('missing', 'drop')}), first at {format_time(gaps[0])}; rows either side of a gap are consecutive steps"
+                f"({option('missing', 'drop')}), first at {format_time(gaps[0])}; rows either side of a gap are "
+                "consecutive steps"
             )
         return time[keep], columns[keep], notes
     # interpolate / ffill: put the gaps in as empty rows, then fill every column.
