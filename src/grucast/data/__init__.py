@@ -15,6 +15,7 @@ from grucast.data.pipeline import WindowedData, prepare_windows
 from grucast.data.readers import from_dataframe, read_series, read_table
 from grucast.data.scaling import SCALER_KINDS, SeriesScaler
 from grucast.data.splits import SeriesSplit, SplitPlan, plan_splits
+from grucast.data.times import TimeBasis, output_times
 from grucast.data.validation import MISSING_POLICIES
 from grucast.data.window_norm import WINDOW_NORMS, denormalize, suggest_window_norm, window_statistics
 from grucast.data.windows import Segment, WindowBatchSampler, WindowDataset
@@ -34,6 +35,7 @@ __all__ = [
     "SeriesSet",
     "SeriesSplit",
     "SplitPlan",
+    "TimeBasis",
     "WindowBatchSampler",
     "WindowDataset",
     "WindowedData",
@@ -43,6 +45,7 @@ __all__ = [
     "denormalize",
     "from_dataframe",
     "infer_frequency",
+    "output_times",
     "plan_splits",
     "prepare_windows",
     "read_series",

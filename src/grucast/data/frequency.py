@@ -27,6 +27,7 @@ from pandas.tseries.offsets import Day, Tick
 
 from grucast.data._text import format_time
 from grucast.data.errors import DataError
+from grucast.data.times import local_clock_zones
 from grucast.errors import option
 
 #: Longest run of missing weekdays that a business-day series treats as market holidays
@@ -332,6 +333,27 @@ class GridCheck:
     holidays: np.ndarray
 
 
+def _refuse_shifted_clock(time: np.ndarray, bad: int, frequency: Frequency, series: str, rows: np.ndarray) -> None:
+    # Daily (or coarser) times that move by one hour: local midnight written in UTC,
+    # across a daylight-saving change.
+    offset = frequency.offset
+    if isinstance(offset, (Tick, Day)) and pd.Timedelta(offset).value < _DAY_NS:
+        return
+    hour = 3_600 * 10**9
+    shift = int((time[bad].astype(np.int64) - time[0].astype(np.int64)) % _DAY_NS)
+    if shift not in (hour, _DAY_NS - hour):
+        return
+    zones = local_clock_zones(time[: bad + 1])
+    if not zones:
+        return
+    raise DataError(
+        f"series {series!r}: time {format_time(time[bad])} at row {int(rows[bad])} is one hour off the "
+        f"{frequency.description} grid that starts at {format_time(time[0])}, as local times written in UTC are "
+        f"across a daylight-saving change (the local clock is the same every day in {zones[0]}); pass the zone, "
+        f"e.g. {option('timezone', zones[0])}, to model local dates"
+    )
+
+
 def check_grid(time: np.ndarray, frequency: Frequency, series: str, rows: np.ndarray) -> GridCheck:
     """Check that every time of a series lies on the grid of its frequency.
 
@@ -352,6 +374,7 @@ def check_grid(time: np.ndarray, frequency: Frequency, series: str, rows: np.nda
     if not on_grid.all():
         bad = int(np.argmax(~on_grid))
         start = format_time(time[0])
+        _refuse_shifted_clock(time, bad, frequency, series, rows)
         raise DataError(
             f"series {series!r}: time {format_time(time[bad])} at row {int(rows[bad])} is off the "
             f"{frequency.description} grid that starts at {start} (irregular spacing); resample the data "

@@ -218,6 +218,21 @@ def daylight_saving_zones(wall: np.datetime64, kind: Literal["repeated", "missin
     return found
 
 
+def local_clock_zones(utc: np.ndarray) -> list[str]:
+    """Common zones (:data:`DST_ZONES`) in which UTC times all show the same local time of day.
+
+    Zones where that time is midnight come first.
+    """
+    index = pd.DatetimeIndex(np.asarray(utc, dtype="datetime64[ns]")).tz_localize("UTC")
+    found = []
+    for zone in DST_ZONES:
+        local = index.tz_convert(zone)
+        minutes = local.hour * 60 + local.minute
+        if (minutes == minutes[0]).all():
+            found.append((int(minutes[0]) != 0, zone))
+    return [zone for _late, zone in sorted(found, key=lambda item: item[0])]
+
+
 # --------------------------------------------------------------------- parsing
 
 

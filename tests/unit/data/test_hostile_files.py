@@ -623,6 +623,24 @@ ZONES = [
         {**TV, "timezone": "Europe/Paris"},
     ),
     Case(
+        "local midnight written in UTC across a clock change",
+        csv("t,v", [f"{t.tz_convert('UTC').strftime('%Y-%m-%d %H:%M')},{k}" for k, t in enumerate(PARIS_DAYS)]),
+        Refused(("series 'v': time 2024-03-31 22:00:00 at row 5 is one hour off the daily grid that starts at "
+                 "2024-03-27 23:00:00, as local times written in UTC are across a daylight-saving change (the local "
+                 "clock is the same every day in Europe/Paris); pass the zone, e.g. timezone='Europe/Paris', to "
+                 "model local dates",)),
+        TV,
+    ),
+    Case(
+        "local midnight written in UTC, zone named",
+        csv("t,v", [f"{t.tz_convert('UTC').strftime('%Y-%m-%dT%H:%MZ')},{k}" for k, t in enumerate(PARIS_DAYS)]),
+        Read({"v": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]}, "D", "2024-03-28", "2024-04-02",
+             ("2024-04-03 00:00:00+02:00", "2024-04-04 00:00:00+02:00"),
+             notes=("converted the times to Europe/Paris", "modelled on the local dates, forecasts are given in "
+                    "Europe/Paris"), zone="Europe/Paris"),
+        {**TV, "timezone": "Europe/Paris"},
+    ),
+    Case(
         "a one-hour gap on an ordinary day is an ordinary gap",
         csv("t,v", ["2024-06-02 01:00,1", "2024-06-02 03:00,3", "2024-06-02 04:00,4"]),
         Refused(("series 'v': 1 time(s) missing from the hourly grid, first 2024-06-02 02:00:00 (after row 1); fill "
