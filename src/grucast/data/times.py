@@ -403,6 +403,12 @@ class _Reader:
         numbers = np.array([isinstance(v, (int, float, np.integer, np.floating)) for v in values])
         if numbers.all():
             return self.numbers(values.astype(np.float64))
+        if numbers.any() and (is_text | is_stamp).any():
+            number, other = int(np.argmax(numbers)), int(np.argmax(~numbers))
+            raise DataError(
+                f"time column {self.name!r} mixes numbers ({values[number]!r} at row {int(self.rows[number])}) with "
+                f"dates or text ({values[other]!r} at row {int(self.rows[other])}); write every time the same way"
+            )
         bad = int(np.argmax(~(numbers | is_text | is_stamp)))
         raise DataError(f"cannot read time value {values[bad]!r} {self.where(bad)}; give dates or whole-number steps")
 

@@ -548,6 +548,14 @@ TIMESTAMPS = [
         ".xlsx",
     ),
     Case(
+        "Excel time cells that are numbers in some rows and text in others",
+        workbook([["date", "value"], [45292, 1], ["2024-01-02", 2]]),
+        Refused(("time column 'date' mixes numbers (45292 at row 1) with dates or text ('2024-01-02' at row 2); write "
+                 "every time the same way",)),
+        {"time_col": "date", "target": "value"},
+        ".xlsx",
+    ),
+    Case(
         "Excel true datetimes",
         workbook([["date", "value"], *[[dt.datetime(2024, 1, 1, h), h * 1.5] for h in range(4)]]),
         Read({"value": [0.0, 1.5, 3.0, 4.5]}, "h", "2024-01-01T00:00", "2024-01-01T03:00"),
