@@ -206,7 +206,8 @@ def _refuse_clock_change(name: str, when: np.datetime64, rows: np.ndarray) -> No
     raise DataError(
         f"series {name!r}: time {format_time(when)} appears twice (rows {int(rows[0])} and {int(rows[1])}), as a "
         f"local time does when clocks go back at the end of daylight saving (as in {zones[0]} that day); pass "
-        f"the zone, e.g. {option('timezone', zones[0])}, so the repeated hour can be placed, or give the times in UTC"
+        f"the zone, e.g. {option('timezone', zones[0])}, so the repeated hour can be placed (or "
+        f"{option('timezone', 'UTC')} if the times are UTC)"
     )
 
 
@@ -233,7 +234,8 @@ def _check_skipped_hour(
             raise DataError(
                 f"series {name!r}: the hour from {format_time(start)} is missing (after row {int(rows[after])}), as a "
                 f"local hour is when clocks go forward for daylight saving (as in {zones[0]} that day); pass the "
-                f"zone, e.g. {option('timezone', zones[0])}, so the times can be placed, or give the times in UTC"
+                f"zone, e.g. {option('timezone', zones[0])}, so the times can be placed (or "
+                f"{option('timezone', 'UTC')} if the times are UTC)"
             )
 
 

@@ -609,7 +609,7 @@ ZONES = [
         csv("t,v", [f"{t.tz_localize(None)},{k}" for k, t in enumerate(PARIS_SPRING)]),
         Refused(("series 'v': the hour from 2024-03-31 02:00:00 is missing (after row 2), as a local hour is when "
                  "clocks go forward for daylight saving (as in Europe/Paris that day); pass the zone, e.g. "
-                 "timezone='Europe/Paris', so the times can be placed, or give the times in UTC",)),
+                 "timezone='Europe/Paris', so the times can be placed (or timezone='UTC' if the times are UTC)",)),
         TV,
     ),
     Case(
@@ -649,6 +649,15 @@ ZONES = [
         {**TV, "timezone": "Europe/Paris"},
     ),
     Case(
+        "UTC hours with a gap where Paris springs forward, declared UTC",
+        csv("t,v", ["2024-03-31 01:00,1", "2024-03-31 03:00,3", "2024-03-31 04:00,4"]),
+        Read({"v": [1.0, 2.0, 3.0, 4.0]}, "h", "2024-03-31T01:00", "2024-03-31T04:00",
+             ("2024-03-31 05:00:00+00:00", "2024-03-31 06:00:00+00:00"),
+             notes=("placed the local times in UTC", "every time has the UTC offset +00:00",
+                    "filled 0 missing value(s) and 1 missing time(s) with linear interpolation"), zone="UTC"),
+        {**TV, "timezone": "UTC", "missing": "interpolate"},
+    ),
+    Case(
         "a one-hour gap on an ordinary day is an ordinary gap",
         csv("t,v", ["2024-06-02 01:00,1", "2024-06-02 03:00,3", "2024-06-02 04:00,4"]),
         Refused(("series 'v': 1 time(s) missing from the hourly grid, first 2024-06-02 02:00:00 (after row 1); fill "
@@ -666,7 +675,8 @@ ZONES = [
         csv("t,v", [f"{t.tz_localize(None)},{k}" for k, t in enumerate(PARIS_AUTUMN)]),
         Refused(("series 'v': time 2024-10-27 02:00:00 appears twice (rows 3 and 4), as a local time does when clocks "
                  "go back at the end of daylight saving (as in Europe/Paris that day); pass the zone, e.g. "
-                 "timezone='Europe/Paris', so the repeated hour can be placed, or give the times in UTC",)),
+                 "timezone='Europe/Paris', so the repeated hour can be placed (or timezone='UTC' if the times are "
+                 "UTC)",)),
         TV,
     ),
     Case(
