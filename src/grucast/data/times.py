@@ -472,7 +472,7 @@ class _Reader:
     def text(self, text: pd.Series) -> _Times:
         if self.time_format == "step":
             raise DataError(
-                f"time_format='step' needs whole numbers, but column {self.name!r} holds text such as "
+                f"{option('time_format', 'step')} needs whole numbers, but column {self.name!r} holds text such as "
                 f"{text.iloc[0]!r}; leave {option('time_format')} out"
             )
         if self.time_format in UNIX_UNITS or self.time_format == "excel":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -214,3 +215,17 @@ def test_series_set_is_read_only():
         data["a"].target[0] = 1.0
     with pytest.raises(KeyError, match=re.escape("no series 'b'; the series are 'a'")):
         data["b"]
+
+
+def test_read_table_types_columns_in_the_files_convention(tmp_path):
+    path = tmp_path / "eu.csv"
+    path.write_text("id;Zeit;Wert;Feiertag\n0101;01.01.2024;1.234,5;true\nNA;02.01.2024;-0,5;false\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = read_table(path, series_col="id")
+    assert [str(w.message) for w in caught] == []  # nothing ambiguous to note
+    assert frame.columns.tolist() == ["id", "Zeit", "Wert", "Feiertag"]
+    assert frame["id"].tolist() == ["0101", "NA"]
+    assert frame["Zeit"].tolist() == ["01.01.2024", "02.01.2024"]
+    assert frame["Wert"].dtype == np.float64 and frame["Wert"].tolist() == [1234.5, -0.5]
+    assert frame["Feiertag"].tolist() == [True, False]
