@@ -50,6 +50,7 @@ NA_TOKENS: frozenset[str] = frozenset(
 )
 
 _SPACES = ("\u00a0", "\u202f", "\u2009")
+_MINUS = "\u2212"  # the minus sign some spreadsheets write instead of "-"
 _CURRENCIES = "$€£¥"
 _TRUE_FALSE = {"true": True, "false": False}
 # How many distinct values of a column detection looks at.
@@ -336,6 +337,7 @@ def convert_column(
     unit = Unit()
     integral = True
     if is_text.any():
+        text = text.str.replace(_MINUS, "-", regex=False)
         unit = find_unit(_sample(text))
         if unit.prefix:
             text = text.str.removeprefix(unit.prefix).str.lstrip()
@@ -406,7 +408,7 @@ def text_samples(frame: pd.DataFrame, columns: Sequence[str], na_values: Iterabl
             strings = pd.Series(
                 [v.strip() for v in column.to_numpy(dtype=object)[~missing] if isinstance(v, str)], dtype="str"
             )
-        tokens = _sample(strings) if len(strings) else []
+        tokens = _sample(strings.str.replace(_MINUS, "-", regex=False)) if len(strings) else []
         unit = find_unit(tokens)
         samples[name] = [unit.strip(t) for t in tokens] if unit else tokens
     return samples

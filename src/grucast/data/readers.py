@@ -720,7 +720,11 @@ def _check_columns(
     available = list(frame.columns)
     for role, column in roles:
         if column not in available:
-            raise DataError(f"{role} column {column!r} is not in the data; the columns are {quote_list(available)}")
+            near = [c for c in available if c.strip().lower() == column.strip().lower()]
+            guess = f" (did you mean {near[0]!r}?)" if near else ""
+            raise DataError(
+                f"{role} column {column!r} is not in the data{guess}; the columns are {quote_list(available)}"
+            )
     seen: dict[str, str] = {}
     for role, column in roles:
         if column in seen:

@@ -8,8 +8,8 @@ when there is one, by dots (``31.01.2024`` is always day-first), and otherwise b
 regularity: of the two readings, the one that puts every series on a regular grid
 wins (with a note); when both or neither do, the column is refused with a message
 that names ``dayfirst``. Two-digit years
-are 1969-2068. Other text (``Jan 2024``, ``2024Q1``) goes to pandas, one format per
-column. ``time_format=`` (a ``strftime`` format) overrides all of this.
+are 1969-2068. ``2024Q1`` is a quarter start and ``2024-W05`` an ISO week's
+Monday; other text (``5 Jan 2024``) goes to pandas, one format per column. ``time_format=`` (a ``strftime`` format) overrides all of this.
 
 **Numbers.** Whole numbers are an integer step index, except numbers that are
 plainly times: ``20240131`` (also with hours, minutes and seconds appended) and Unix
@@ -74,7 +74,7 @@ _DATE = (
 _DATE_RE = re.compile(_DATE)
 _ISO_NAIVE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?")
 _QUARTER = re.compile(r"(?:(?P<y1>\d{4})\s*-?\s*Q(?P<q1>[1-4])|Q(?P<q2>[1-4])\s*-?\s*(?P<y2>\d{4}))", re.IGNORECASE)
-_YEAR_MONTH = re.compile(r"\d{4}-\d{1,2}")
+_ISO_WEEK = re.compile(r"(?P<y>\d{4})-?W(?P<w>\d{2})")
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?")
 _ZONE_TAIL = re.compile(r"(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)\s*$")
 
@@ -258,7 +258,8 @@ def looks_like_time(text: str) -> bool:
     """True when ``text`` reads as a date or a date and time (for header checks)."""
     text = text.strip()
     return bool(
-        _DATE_RE.fullmatch(text) or _QUARTER.fullmatch(text) or re.fullmatch(r"\d{4}-\d{2}", text)
+        _DATE_RE.fullmatch(text) or _QUARTER.fullmatch(text) or _ISO_WEEK.fullmatch(text)
+        or re.fullmatch(r"\d{4}-\d{2}", text)
     )
 
 
@@ -330,7 +331,10 @@ def parse_time(
         missing |= column.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
     if missing.any():
         row = int(rows[np.argmax(missing)])
-        raise DataError(f"missing time value in column {name!r} at row {row}; every row needs a time")
+        hint = "every row needs a time"
+        if row == 1 and not missing.all():
+            hint += " (a second header line, such as units, belongs in the column names or nowhere)"
+        raise DataError(f"missing time value in column {name!r} at row {row}; {hint}")
     reader = _Reader(column, name, rows, time_format, dayfirst, labels)
     parsed = reader.read()
     if parsed.steps is not None:
@@ -528,11 +532,20 @@ class _Reader:
             hint = f"check {option('time_format', fmt)}"
         else:
             hint = f"write times as ISO 8601 (2024-01-31 13:00:00) or pass {option('time_format')}"
+        if text.iloc[bad].strip().lower() == self.name.strip().lower():
+            hint = "the row repeats the header (files joined together?); remove it"
         raise DataError(
             f"cannot parse time value {text.iloc[bad]!r} in column {self.name!r} at row {int(self.rows[bad])}; {hint}"
         )
 
     def other_text(self, text: pd.Series) -> _Times:
+        weeks = _extract(text, _ISO_WEEK.pattern)
+        if weeks.notna().all(axis=1).all():
+            # ISO weeks (2024-W05) start on Monday.
+            monday = pd.to_datetime(weeks["y"] + "-W" + weeks["w"] + "-1", format="%G-W%V-%u", errors="coerce")
+            if monday.isna().any():
+                self.cannot_parse(text, int(np.argmax(monday.isna().to_numpy())))
+            return _Times(wall=monday.to_numpy(dtype="datetime64[ns]"))
         quarters = _extract(text, _QUARTER.pattern, re.IGNORECASE)
         if quarters.notna().any(axis=1).all():
             year = quarters["y1"].fillna(quarters["y2"]).astype(int)

@@ -527,6 +527,27 @@ TIMESTAMPS = [
         TV,
     ),
     Case(
+        "ISO weeks written as 2024-W05",
+        csv("week,v", ["2024-W01,1", "2024-W02,2", "2024-W03,3"]),
+        Read({"v": [1.0, 2.0, 3.0]}, "W-MON", "2024-01-01", "2024-01-15",
+             ("2024-01-22 00:00:00", "2024-01-29 00:00:00")),
+        {"time_col": "week", "target": "v"},
+    ),
+    Case(
+        "a header line repeated in the middle (files joined together)",
+        csv("t,v", ["2024-01-01,1", "t,v", "2024-01-02,2"]),
+        Refused(("cannot parse time value 't' in column 't' at row 2; the row repeats the header (files joined "
+                 "together?); remove it",)),
+        TV,
+    ),
+    Case(
+        "a units line under the header",
+        csv("t,v", [",kWh", "2024-01-01,1", "2024-01-02,2"]),
+        Refused(("missing time value in column 't' at row 1; every row needs a time (a second header line, such as "
+                 "units, belongs in the column names or nowhere)",)),
+        TV,
+    ),
+    Case(
         "quarters written as 2023Q1",
         csv("q,v", ["2023Q1,1", "2023Q2,2", "2023Q3,3", "2023Q4,5"]),
         Read({"v": [1.0, 2.0, 3.0, 5.0]}, "QS-JAN", "2023-01-01", "2023-10-01",
@@ -803,6 +824,18 @@ VALUES = [
         Read({"v": [1234.5, 99.0, 1000.0]}, "D", "2024-01-01", "2024-01-03",
              notes=("column 'v': every value carries '$'; read '$1,234.50' as 1234.5",)),
         TV,
+    ),
+    Case(
+        "the Unicode minus sign",
+        csv("t;v", ["2024-01-01;\u22121,5", "2024-01-02;2,5", "2024-01-03;\u22120,25"]),
+        Read({"v": [-1.5, 2.5, -0.25]}, "D", "2024-01-01", "2024-01-03"),
+        TV,
+    ),
+    Case(
+        "a column name in the wrong case",
+        csv("Time,Value", ["2024-01-01,1", "2024-01-02,2"]),
+        Refused(("time_col column 'time' is not in the data (did you mean 'Time'?); the columns are 'Time', 'Value'",)),
+        {"time_col": "time", "target": "Value"},
     ),
     Case(
         "whitespace around names and values",
