@@ -123,6 +123,12 @@ def read_delimited(path: Path, *, sep: str | None = None, encoding: str | None =
             "the header is the first line with several fields"
         )
     frame = _split(text, chosen, skip, path)
+    if frame.shape[1] == 1 and sep is None and re.search(r"\S {2,}\S", str(frame.columns[0])):
+        raise DataError(
+            f"file '{path}' lines its columns up with spaces ({str(frame.columns[0])!r}), which is not a separator "
+            f"grucast detects; save it with commas or tabs between the columns, or pass {option('sep', ' ')} if no "
+            "value contains a space"
+        )
     return DelimitedTable(frame, chosen, codec, tuple(notes))
 
 

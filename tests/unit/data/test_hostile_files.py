@@ -1034,6 +1034,19 @@ STRUCTURE = [
         TV,
     ),
     Case(
+        "columns lined up with spaces",
+        csv("time        value", ["2024-01-01  1.5", "2024-01-02  2.5"]),
+        Refused(("lines its columns up with spaces ('time        value'), which is not a separator grucast detects; "
+                 "save it with commas or tabs between the columns, or pass sep=' ' if no value contains a space",)),
+        {"time_col": "time", "target": "value"},
+    ),
+    Case(
+        "columns lined up with spaces, sep=' ' given",
+        csv("time        value", ["2024-01-01  1.5", "2024-01-02  2.5"]),
+        Read({"value": [1.5, 2.5]}, "D", "2024-01-01", "2024-01-02"),
+        {"time_col": "time", "target": "value", "sep": " "},
+    ),
+    Case(
         "a zip archive with two files",
         lambda path: _zip(path, {"a.csv": "t,v\n", "b.csv": "t,v\n"}),
         Refused(("holds 2 files ('a.csv', 'b.csv'); it must hold exactly one CSV file",)),
