@@ -280,7 +280,9 @@ def sniff(text: str, sep: str | None = None) -> tuple[str, int]:
             continue
         header = len(body[0])
         data = [row for row in body[1:] if _width(row)]
-        same = sum(len(row) == header for row in data) / len(data) if data else 1.0
+        # Rows that fit under the header (short rows are missing values; empty
+        # trailing fields are nothing).
+        same = sum(_width(row) <= header for row in data) / len(data) if data else 1.0
         columns = list(zip(*[row[:header] for row in data if len(row) >= header])) if data else []
         typed = sum(sum(_typed(v) for v in column) >= 0.9 * len(column) for column in columns)
         usable = header >= 2 or sep is not None

@@ -222,6 +222,18 @@ DIALECTS = [
         TV,
     ),
     Case(
+        "a semicolon file whose header has a comma in a name",
+        csv("Datum;Wert, kWh", ["01.01.2024;10,5", "02.01.2024;11,25", "03.01.2024;9,75"]),
+        Read({"Wert, kWh": [10.5, 11.25, 9.75]}, "D", "2024-01-01", "2024-01-03"),
+        {"time_col": "Datum", "target": "Wert, kWh"},
+    ),
+    Case(
+        "every row ends in a separator the header lacks",
+        csv("t,v", ["2024-01-01,1,", "2024-01-02,2,", "2024-01-03,3,"]),
+        Read({"v": [1.0, 2.0, 3.0]}, "D", "2024-01-01", "2024-01-03"),
+        TV,
+    ),
+    Case(
         "rows ending in empty fields the header lacks",
         csv("t,v", ["2024-01-01,1,", "2024-01-02,2,,", "2024-01-03,3"]),
         Read({"v": [1.0, 2.0, 3.0]}, "D", "2024-01-01", "2024-01-03"),
