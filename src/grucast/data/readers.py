@@ -486,7 +486,7 @@ def _build(
     frame = frame.copy(deep=False)
     frame.columns = [str(c) for c in frame.columns]
     _check_columns(frame, time_cols, series_col, _as_names(target) if target is not None else [], known, past)
-    frame, _fmt, type_notes = type_columns(
+    frame, fmt, type_notes = type_columns(
         frame, names=[series_col] if series_col else [], decimal=decimal, thousands=thousands, na_values=na_values,
     )
     notes += type_notes
@@ -498,7 +498,6 @@ def _build(
             "several targets without it"
         )
     _check_columns(frame, time_cols, series_col, targets, known, past)
-    fmt = NumberFormat(decimal or ".", thousands or "")
     rows = np.arange(1, len(frame) + 1)
     labels = None
     if series_col is not None:

@@ -1080,6 +1080,13 @@ FRAMES = [
         {**TV, "decimal": ","},
     ),
     Case(
+        "DataFrame of strings with decimal commas and one bad value",
+        pd.DataFrame({"t": DAYS_3, "v": ["1,5", "zwei", "-3,0"]}, dtype=object),
+        Refused(("column 'v' has a non-numeric value 'zwei' at row 2; fix it in the file, or if it marks a missing "
+                 "reading pass na_values=['zwei']",)),
+        TV,
+    ),
+    Case(
         "DataFrame with an aware column in New York",
         pd.DataFrame({"t": pd.date_range("2024-03-08", periods=4, freq="D", tz="America/New_York"),
                       "v": [1.0, 2.0, 3.0, 4.0]}),
