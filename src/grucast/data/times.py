@@ -881,8 +881,9 @@ def _place(
             f"forecasts are given in {zone}" if zone is not None
             else f"forecasts are given as local times without an offset (pass {option('timezone')} to add one)"
         )
+        seasonal = ", daylight saving" if len(distinct) == 2 and distinct[1] - distinct[0] <= 60 else ""
         notes.append(
-            f"time column {name!r}: the UTC offset changes ({offset_words}, daylight saving) but every time is "
+            f"time column {name!r}: the UTC offset changes ({offset_words}{seasonal}) but every time is "
             f"{format_time(wall[0])[11:] or '00:00'} local; modelled on the local dates, {kept}"
         )
         return ParsedTime(wall, TimeBasis(zone, "local"), tuple(notes), False)

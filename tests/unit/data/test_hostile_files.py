@@ -629,6 +629,14 @@ ZONES = [
         {**TV, "timezone": "Europe/Paris"},
     ),
     Case(
+        "daily data from two zones in one series",
+        csv("t,v", ["2024-01-01T00:00+01:00,1", "2024-01-02T00:00+05:00,2", "2024-01-03T00:00+01:00,3"]),
+        Read({"v": [1.0, 2.0, 3.0]}, "D", "2024-01-01", "2024-01-03",
+             notes=("time column 't': the UTC offset changes (+01:00, +05:00) but every time is 00:00 local; modelled "
+                    "on the local dates",)),
+        TV,
+    ),
+    Case(
         "hourly data with changing offsets: modelled in UTC",
         csv("t,v", [f"{t.isoformat()},{k}" for k, t in enumerate(PARIS_SPRING)]),
         Read({"v": [0.0, 1.0, 2.0, 3.0, 4.0]}, "h", "2024-03-30T23:00", "2024-03-31T03:00",
