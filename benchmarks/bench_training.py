@@ -45,9 +45,10 @@ def child(case: dict, batches: int) -> dict:
     import pandas as pd
     import torch
 
-    from grucast.data import from_dataframe, prepare_windows
+    from grucast.data import WindowPipeline, from_dataframe
     from grucast.models import build_model
-    from grucast.training import ForecastModule, TrainConfig, fit_module
+    from grucast.settings import Settings
+    from grucast.training import ForecastModule, fit_module
 
     import lightning.pytorch as pl
 
@@ -77,15 +78,16 @@ def child(case: dict, batches: int) -> dict:
         for i in range(6)
     ]
     data = from_dataframe(pd.concat(frames), time_col="time", target="load", series_col="region")
-    windows = prepare_windows(data, lookback=90, horizon=1, calendar=["hour", "day_of_week", "month", "day_of_year"],
+    pipeline = WindowPipeline(90, 1, calendar=("hour", "day_of_week", "month", "day_of_year"),
                               calendar_encoding="raw", window_norm="none")
+    windows = pipeline.fit_transform(data)
     options = {"backend": case["backend"]} if case["backend"] else {}
     torch.manual_seed(0)
-    model = build_model(case["model"], input_size=windows.n_features, horizon=1, hidden_size=case["hidden"],
+    model = build_model(case["model"], input_size=pipeline.n_features, horizon=1, hidden_size=case["hidden"],
                         num_layers=2, dropout=0.2, **options)
-    config = TrainConfig(epochs=1, batch_size=case["batch"], limit_train_batches=batches, progress=False,
-                         patience=0, lr_schedule="none", accelerator="cpu", threads=2)
-    module = ForecastModule(model, config, horizon=1)
+    config = Settings(lookback=90, horizon=1, epochs=1, batch_size=case["batch"], max_batches=batches, progress=False,
+                      patience=0, lr_schedule="none", accelerator="cpu", threads=2)
+    module = ForecastModule(model, config)
     timer = BatchTimer()
     with tempfile.TemporaryDirectory() as run_dir:
         result = fit_module(module, windows.train, None, config, Path(run_dir), callbacks=[timer])

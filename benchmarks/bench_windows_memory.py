@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from grucast.data import Frequency, Series, SeriesSet, prepare_windows
+from grucast.data import Frequency, Series, SeriesSet, WindowPipeline
 
 RESULTS = Path(__file__).resolve().parent / "results" / "windows_memory.json"
 MIB = 2**20
@@ -95,16 +95,10 @@ def measure(n_series: int, rows: int, args: argparse.Namespace) -> dict:
     data = make_data(n_series, rows, args.features, seed=0)
     raw_bytes = sum(s.time.nbytes + s.target.nbytes + s.known.nbytes + s.past.nbytes for s in data)
     values_bytes = sum(s.target.nbytes + s.known.nbytes + s.past.nbytes for s in data)
-    prepared = prepare_windows(
-        data,
-        lookback=args.lookback,
-        horizon=args.horizon,
-        test_size=0,
-        val_size=0,
-        scaler="standard",
-        window_norm="none",
-        calendar=None,
+    pipeline = WindowPipeline(
+        args.lookback, args.horizon, test_size=0, val_size=0, scaler="standard", window_norm="none", calendar=()
     )
+    prepared = pipeline.fit_transform(data)
     prepared_at = time.perf_counter()
     visited, checksum = 0, 0.0
     for batch in prepared.train.loader(args.batch_size, shuffle=True, seed=0):

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from grucast.api import Forecaster
 from grucast.api.runs import train_run
 from grucast.data import SeriesSet
 
@@ -14,8 +15,7 @@ ROOT = Path("runs") / "examples"
 
 def run(name: str, data: SeriesSet, **settings: Any) -> dict[str, Any]:
     out = ROOT / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    out.mkdir(parents=True)
-    metrics = train_run(data, {"progress": False, **settings}, out)
+    metrics = train_run(data, Forecaster(**{"progress": False, **settings}), out)
     print(f"{name}: {metrics['epochs_run']} epochs in {metrics['train_seconds']:.1f} s; test metrics")
     print(f"{'':16}{'mae':>10}{'rmse':>10}{'mase':>10}")
     for label, values in [("model", metrics["model"]), *metrics["baselines"].items()]:

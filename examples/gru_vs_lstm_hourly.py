@@ -14,7 +14,7 @@ if __name__ == "__main__":
     settings = {
         "lookback": 90, "horizon": 1, "hidden_size": 256, "num_layers": 2, "dropout": 0.2,
         "calendar": ["hour", "day_of_week", "month", "day_of_year"], "batch_size": 1024, "lr": 1e-3,
-        "epochs": 5, "limit_train_batches": 30, "seed": 0, "progress": False,
+        "epochs": 5, "max_batches": 30, "seed": 0, "progress": False,
     }
     out = Path("runs") / "examples" / "gru_vs_lstm"
     table = compare_models(load_household_power(), ["gru", "lstm"], settings, run_dir=out, echo=print)

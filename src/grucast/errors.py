@@ -78,7 +78,7 @@ def option(name: str, value: object = None) -> str:
     ``option("dayfirst", True)`` is ``dayfirst=True`` for a Python caller and
     ``--dayfirst`` on the command line; ``option("missing", "interpolate")`` is
     ``missing='interpolate'`` or ``--missing interpolate``; ``option("freq")`` is
-    ``freq=`` or ``--freq``.
+    ``freq`` or ``--freq``.
 
     Args:
         name: the setting's Python name.
@@ -86,7 +86,7 @@ def option(name: str, value: object = None) -> str:
             command line; ``True``/``False`` become ``--flag``/``--no-flag``.
     """
     if _cli_names is None:
-        return f"{name}=" if value is None else f"{name}={value!r}"
+        return name if value is None else f"{name}={value!r}"
     flag = _cli_names.get(name, "--" + name.replace("_", "-"))
     if value is None or value is True:
         return flag

@@ -105,7 +105,11 @@ def test_existing_output_folder_is_left_alone(tmp_path):
     (out / "notes.txt").write_text("my notes")
     state = folder_state(out)
     done = run_cli(["train", "--data", str(made["good"]), *COLUMNS, *FAST, "--out", str(out)], cwd=tmp_path)
-    check_refused(done, r"already exists and is not empty; choose another --out or pass --force")
+    check_refused(done, r"already exists and is not empty, and it is not a grucast run folder; choose another output "
+                        r"folder \(grucast never deletes other files\)")
+    assert folder_state(out) == state
+    done = run_cli(["train", "--data", str(made["good"]), *COLUMNS, *FAST, "--out", str(out), "--force"], cwd=tmp_path)
+    check_refused(done, r"is not a grucast run folder")
     assert folder_state(out) == state
 
 
@@ -114,7 +118,7 @@ def test_predict_refuses_to_overwrite_and_bad_run_folder(tmp_path):
     target = tmp_path / "forecast.csv"
     target.write_text("keep me")
     done = run_cli(["predict", "--run", str(tmp_path), "--data", str(made["good"]), "--out", str(target)], cwd=tmp_path)
-    check_refused(done, r"already exists; choose another --out or pass --force")
+    check_refused(done, r"already exists; choose another name or pass --force to overwrite it")
     done = run_cli(["predict", "--run", str(tmp_path), "--data", str(made["good"]), "--out", str(tmp_path / "f.csv")], cwd=tmp_path)
-    check_refused(done, r"is not a grucast run folder")
+    check_refused(done, r"is not a complete grucast run folder \(missing config.json, pipeline.json")
     assert target.read_text() == "keep me"

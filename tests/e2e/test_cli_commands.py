@@ -22,7 +22,7 @@ def test_train_writes_the_run_folder_and_the_metrics_contract(trained_run, load_
     assert set(metrics["baselines"]) == {"naive", "seasonal_naive"}
     assert all(set(v) == METRICS for v in metrics["baselines"].values())
     assert metrics["train_seconds"] > 0
-    for name in ("config.json", "schema.json", "scaler.json", "model.safetensors", "forecasts.csv",
+    for name in ("config.json", "pipeline.json", "intervals.json", "model.safetensors", "forecasts.csv",
                  "future.csv", "report.md", "logs/metrics.csv", "plots/loss_curves.png", "plots/horizon_mae.png"):
         assert (trained_run / name).exists(), name
     # The naive baseline by hand: test windows are those whose 6 targets lie in the
@@ -83,10 +83,10 @@ def test_config_file_with_command_line_override(load_csv, tmp_path):
     args = ["train", "--data", str(load_csv), *COLUMNS, "--config", str(config), "--horizon", "4",
             "--num-layers", "1", "--threads", "1", "--quiet", "--out", str(out)]
     assert main(args) == 0
-    resolved = json.loads((out / "config.json").read_text())
-    assert resolved["forecast"]["lookback"] == 12 and resolved["forecast"]["horizon"] == 4
-    assert resolved["forecast"]["model"] == "lstm" and resolved["forecast"]["hidden_size"] == 4
-    assert resolved["training"]["epochs"] == 1
+    resolved = json.loads((out / "config.json").read_text())["settings"]
+    assert resolved["lookback"] == 12 and resolved["horizon"] == 4
+    assert resolved["model"] == "lstm" and resolved["hidden_size"] == 4 and resolved["num_layers"] == 1
+    assert resolved["epochs"] == 1 and resolved["window_norm"] in ("none", "last", "mean_std")
 
 
 def test_same_data_flags_and_seed_give_identical_forecasts(trained_run, load_csv, tmp_path):

@@ -50,14 +50,31 @@ def test_cnn_front_end_is_causal():
 
 
 def test_bidirectional_summary_uses_both_final_states():
-    model = build_model("bigru", input_size=1, horizon=1, hidden_size=4, num_layers=1)
-    assert model.head.in_features == 8
+    torch.manual_seed(0)
+    model = build_model("bigru", input_size=2, horizon=3, hidden_size=4, num_layers=2).double().eval()
+    x = torch.randn(5, 7, 2, dtype=torch.float64)
+    out, h_n = model.encoder(x)
+    # The last layer's forward state has read the whole window left to right (its
+    # output at the last step); the backward state right to left (output at step 0).
+    forward_final, backward_final = out[:, -1, :4], out[:, 0, 4:]
+    torch.testing.assert_close(h_n[-2], forward_final)
+    torch.testing.assert_close(h_n[-1], backward_final)
+    expected = model.head(torch.cat([forward_final, backward_final], dim=1)).view(5, 3, 1)
+    torch.testing.assert_close(model(x), expected)
+    # Either half alone changes the forecast: both directions reach the head.
+    for half in (slice(0, 4), slice(4, 8)):
+        head = model.head.weight.detach().clone()
+        with torch.no_grad():
+            model.head.weight[:, half] = 0
+        assert not torch.allclose(model(x), expected)
+        with torch.no_grad():
+            model.head.weight.copy_(head)
 
 
 def test_errors_name_the_model_and_value():
     with pytest.raises(ValueError, match=r"unknown model 'transformer'; choose one of: gru, bigru, lstm"):
         build_model("transformer", input_size=1, horizon=1)
-    with pytest.raises(ValueError, match=r"GRUForecaster: horizon must be a positive int, got 0"):
+    with pytest.raises(ValueError, match=r"GRUForecaster: horizon must be a positive integer, got 0"):
         GRUForecaster(input_size=1, horizon=0)
     with pytest.raises(ValueError, match=r"GRUForecaster: dropout must be a number in \[0, 1\), got 1.0"):
         GRUForecaster(input_size=1, horizon=1, dropout=1.0)

@@ -30,7 +30,7 @@ def run(data: TaskData, settings: Settings) -> Output:
         # Plain per-series standardisation fitted on the training part, no extra inputs.
         scaler="standard",
         window_norm=settings.window_norm,
-        calendar=None,
+        calendar="none",
         epochs=settings.epochs,
         batch_size=settings.batch_size,
         lr=settings.lr,
@@ -51,8 +51,8 @@ def run(data: TaskData, settings: Settings) -> Output:
     windows = forecaster.forecast_windows(part="test")
     backtest_seconds = time.perf_counter() - start
 
-    # grucast's series index is into its own names; map it to the task's order.
-    order = np.array([data.names.index(name) for name in forecaster.schema_["series"]])
+    # grucast's series index is into the names of the data it was given; map it to the task's order.
+    order = np.array([data.names.index(name) for name in series_set.names])
     return Output(
         train_seconds=train_seconds,
         backtest_seconds=backtest_seconds,

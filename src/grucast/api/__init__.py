@@ -1,6 +1,6 @@
-"""The Python API: Forecaster and its settings."""
+"""The Python API: the Forecaster, and the Settings whose fields are its parameters."""
 
 from grucast.api.forecaster import Forecaster
-from grucast.api.settings import ForecastSettings
+from grucast.settings import Settings
 
-__all__ = ["ForecastSettings", "Forecaster"]
+__all__ = ["Forecaster", "Settings"]

@@ -7,9 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from grucast import checks
 from grucast.api.forecaster import Forecaster
 from grucast.api.scoring import Scores, score_windows
 from grucast.data.frame import Series, SeriesSet
+from grucast.errors import InputError, option
 
 
 @dataclass
@@ -68,6 +70,7 @@ def backtest(
     stride: int = 1,
     refits: int = 0,
     season: int | None = None,
+    reresolve: bool = False,
 ) -> Backtest:
     """Forecast from rolling origins over the test period and score model and baselines.
 
@@ -81,39 +84,42 @@ def backtest(
         data: the series; split as in training.
         stride: steps between the forecast origins that are scored.
         refits: 0 to reuse the fitted model, else the number of folds to refit on.
-        season: seasonal period for seasonal naive and MASE.
+        season: seasonal period for seasonal naive and MASE; the fitted one if omitted.
+        reresolve: let each refit decide its "auto" settings (lookback, horizon,
+            window normalisation, calendar, season) afresh from its own data,
+            instead of reusing what the fitted forecaster resolved.
     """
-    if stride < 1:
-        raise ValueError(f"stride must be at least 1, got {stride}")
-    if refits < 0:
-        raise ValueError(f"refits must be 0 (no refitting) or a positive number of folds, got {refits}")
+    stride = checks.positive_int().check("stride", stride)
+    refits = checks.non_negative_int().check("refits", refits)
+    season = checks.positive_int(optional=True).check("season", season) or forecaster.settings_.season
     folds: list[dict[str, Any]] = []
     if refits == 0:
         folds.append(_fold(forecaster, data, stride, season))
     else:
-        windows = forecaster._windows_for(data)
+        windows = forecaster.windows(data)
         test_rows = min(windows.plan[s.name].length - windows.plan[s.name].val_end for s in data)
         fold_rows = test_rows // refits
         horizon = forecaster.settings_.horizon
         if fold_rows < horizon:
-            raise ValueError(
+            raise InputError(
                 f"{refits} refits cut the test period ({test_rows} steps) into folds shorter than the horizon "
-                f"({horizon}); use fewer refits or a larger --test-size"
+                f"({horizon}); use fewer {option('refits')} or a larger {option('test_size')}"
             )
+        params = forecaster.get_params() if reresolve else forecaster.settings_.to_dict()
         for fold in range(refits):
             tail = (refits - 1 - fold) * fold_rows
             part = truncate(data, tail) if tail else data
-            fresh = Forecaster(**{**forecaster.get_params(), "test_size": fold_rows, "progress": False})
+            fresh = Forecaster(**params).set_params(test_size=fold_rows, progress=False)
             fresh.fit(part)
             folds.append(_fold(fresh, part, stride, season))
     pooled = _pool(folds)
     return Backtest(folds=folds, pooled=pooled, stride=stride, refits=refits)
 
 
-def _fold(forecaster: Forecaster, data: SeriesSet, stride: int, season: int | None) -> dict[str, Any]:
-    windows = forecaster._windows_for(data)
+def _fold(forecaster: Forecaster, data: SeriesSet, stride: int, season: int) -> dict[str, Any]:
+    windows = forecaster.windows(data)
     forecasts = _every(forecaster.forecast_windows(data, "test"), stride)
-    scores = score_windows(windows, forecasts, "test", season)
+    scores = score_windows(windows, forecasts, season)
     first = {s.name: str(s.time[windows.plan[s.name].val_end]) for s in data}
     return {"first_test_time": first, "scores": scores, "windows": windows}
 
@@ -122,6 +128,6 @@ def _pool(folds: list[dict[str, Any]]) -> dict[str, Any]:
     """Model and baseline metrics over all folds' windows (MASE scales from the last fold's training part)."""
     last = folds[-1]
     merged = {key: np.concatenate([f["scores"].windows[key] for f in folds]) for key in folds[0]["scores"].windows}
-    scores: Scores = score_windows(last["windows"], merged, "test", last["scores"].season)
+    scores: Scores = score_windows(last["windows"], merged, last["scores"].season)
     return {"model": dict(scores.model.overall), "baselines": {k: dict(v.overall) for k, v in scores.baselines.items()},
             "windows": int(len(merged["actual"])), "season": scores.season}

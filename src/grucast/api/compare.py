@@ -13,6 +13,7 @@ import torch
 
 from grucast.api.forecaster import Forecaster
 from grucast.data.frame import SeriesSet
+from grucast.errors import InputError, option
 
 
 def inference_latency_ms(forecaster: Forecaster, repeats: int = 30) -> float:
@@ -33,13 +34,21 @@ def inference_latency_ms(forecaster: Forecaster, repeats: int = 30) -> float:
 def compare_models(
     data: SeriesSet,
     models: Sequence[str],
-    settings: dict[str, Any],
+    params: dict[str, Any],
     *,
     season: int | None = None,
     run_dir: Path | None = None,
     echo: Callable[[str], None] = lambda _: None,
 ) -> pd.DataFrame:
-    """Train each model with the same settings and seed; one row of results per model.
+    """Train each model with the same parameters and seed; one row of results per model.
+
+    Args:
+        data: the series.
+        models: model names (see :data:`grucast.models.MODELS`).
+        params: :class:`~grucast.api.Forecaster` parameters shared by every model.
+        season: seasonal period for seasonal naive and MASE; the fitted one if omitted.
+        run_dir: a folder that receives one run folder per model.
+        echo: where progress lines go.
 
     Timings come from the same process and the same torch thread count, one model
     after the other.
@@ -50,16 +59,16 @@ def compare_models(
         then one row per baseline (naive, seasonal naive) with their metrics.
     """
     if not models:
-        raise ValueError("give at least one model to compare, e.g. gru,lstm")
+        raise InputError(f"give at least one model to compare, e.g. {option('models', 'gru,lstm')}")
     rows: list[dict[str, Any]] = []
     baselines: dict[str, dict[str, Any]] = {}
     for name in models:
         echo(f"training {name} ...")
-        forecaster = Forecaster(**{**settings, "model": name})
-        forecaster.fit(data, run_dir=(run_dir / name) if run_dir else None)
+        forecaster = Forecaster(**params).set_params(model=name)
+        forecaster.fit(data)
         scores = forecaster.evaluate(season=season)
         if run_dir is not None:
-            forecaster.save(run_dir / name, overwrite=True)
+            forecaster.save(run_dir / name)
         rows.append(
             {
                 "model": name,

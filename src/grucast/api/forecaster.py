@@ -15,30 +15,36 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from grucast import __version__
-from grucast.api.intervals import conformal_radius
+from grucast import settings as _settings
+from grucast.api.inference import forecast_dataset
+from grucast.api.intervals import calibration_sample, conformal_radius
+from grucast.api.run_folder import read_json, staged_folder
 from grucast.api.scoring import Scores, score_windows
-from grucast.api.settings import ForecastSettings, split_settings
-from grucast.data.errors import DataError, NotFittedError
+from grucast.data.errors import DataError
 from grucast.data.frame import SeriesSet
-from grucast.data.pipeline import WindowedData, forecast_inputs, prepare_windows
-from grucast.data.scaling import SeriesScaler
-from grucast.data.windows import WindowDataset
-from grucast.models.registry import build_model
-from grucast.training.config import TrainConfig
-from grucast.training.fit import FitResult, fit_module
+from grucast.data.pipeline import WindowedData, WindowPipeline
+from grucast.errors import InputError, InputTypeError, NotFittedError, RunFolderError, option
+from grucast.settings import Settings
+from grucast.training.devices import check_accelerator
+from grucast.training.fit import fit_module
 from grucast.training.module import ForecastModule
 
-_FILES = ("config.json", "schema.json", "scaler.json", "model.safetensors")
+#: The files every run folder holds (see :meth:`Forecaster.save`).
+RUN_FILES = ("config.json", "pipeline.json", "intervals.json", "model.safetensors")
+
+_D = _settings.defaults()
 
 
 class Forecaster:
     """A GRU (or LSTM, BiGRU, CNN-GRU, minGRU, RNN) forecaster for one or many series.
 
-    Settings are keyword arguments: those of
-    :class:`~grucast.api.settings.ForecastSettings` (model, window, scaling,
-    splits, intervals) and of :class:`~grucast.training.config.TrainConfig`
-    (epochs, batch size, learning rate, seed, devices...). They are stored as
-    given and checked by :meth:`fit`.
+    An estimator in scikit-learn's sense: the constructor only stores its
+    parameters (``get_params``, ``set_params`` and ``sklearn.base.clone`` work),
+    :meth:`fit` checks them once and learns, and what it learned lives in
+    attributes ending in ``_``. The parameters are the fields of
+    :class:`grucast.settings.Settings`, where each one's meaning, default and
+    allowed values are listed; ``None`` and ``"auto"`` mean "decide from the data",
+    decided once by :meth:`fit`.
 
     Example:
         >>> from grucast.data.datasets import load_household_power
@@ -47,26 +53,77 @@ class Forecaster:
         >>> forecaster.predict()                     # doctest: +SKIP
 
     Fitted attributes (after :meth:`fit` or :meth:`load`):
-        settings_: the resolved :class:`ForecastSettings`.
-        training_: the :class:`TrainConfig`.
+        settings_: the :class:`~grucast.settings.Settings`, every "auto" resolved.
+        pipeline_: the fitted :class:`~grucast.data.WindowPipeline` (scalers, calendar,
+            window normalisation, column roles, frequencies).
         module_: the trained :class:`ForecastModule` (its ``model`` is the network).
-        scaler_: the per-series scaler fitted on training rows.
-        schema_: column roles, series, frequencies, features, window normalisation.
-        interval_radius_: ``(horizon,)`` conformal half-widths in scaled units.
+        interval_radius_: ``(horizon,)`` conformal half-widths in the model's units.
+        calibrated_on_: where the intervals were calibrated, in words.
         fit_result_: timings and loss history (``None`` after :meth:`load`).
+        windows_: the training data's windows (only after :meth:`fit`).
     """
 
-    def __init__(self, model: str = "gru", lookback: int | None = None, horizon: int | None = None, **settings: Any) -> None:
-        self.params: dict[str, Any] = {"model": model, "lookback": lookback, "horizon": horizon, **settings}
+    def __init__(
+        self,
+        model: str = _D["model"],
+        lookback: int | None = _D["lookback"],
+        horizon: int | None = _D["horizon"],
+        *,
+        hidden_size: int = _D["hidden_size"],
+        num_layers: int = _D["num_layers"],
+        dropout: float = _D["dropout"],
+        multi_step: str = _D["multi_step"],
+        model_options: dict[str, Any] | None = _D["model_options"],
+        scaler: str = _D["scaler"],
+        window_norm: str = _D["window_norm"],
+        calendar: str | tuple[str, ...] | None = _D["calendar"],
+        calendar_encoding: str = _D["calendar_encoding"],
+        test_size: float = _D["test_size"],
+        val_size: float = _D["val_size"],
+        stride: int = _D["stride"],
+        season: int | None = _D["season"],
+        interval_level: float = _D["interval_level"],
+        epochs: int = _D["epochs"],
+        batch_size: int = _D["batch_size"],
+        lr: float = _D["lr"],
+        weight_decay: float = _D["weight_decay"],
+        lr_schedule: str = _D["lr_schedule"],
+        patience: int = _D["patience"],
+        grad_clip: float | None = _D["grad_clip"],
+        loss: str = _D["loss"],
+        seed: int = _D["seed"],
+        deterministic: bool = _D["deterministic"],
+        accelerator: str = _D["accelerator"],
+        devices: int | str = _D["devices"],
+        strategy: str = _D["strategy"],
+        num_nodes: int = _D["num_nodes"],
+        max_batches: int | None = _D["max_batches"],
+        progress: bool | None = _D["progress"],
+        threads: int | None = _D["threads"],
+    ) -> None:
+        given = locals()
+        for name in _settings.names():  # stored as given; fit() checks them
+            setattr(self, name, given[name])
 
-    def get_params(self) -> dict[str, Any]:
-        """The settings as given to the constructor."""
-        return dict(self.params)
+    def get_params(self, deep: bool = False) -> dict[str, Any]:
+        """The parameters as given (``deep`` is accepted for scikit-learn; there are no nested estimators)."""
+        return {name: getattr(self, name) for name in _settings.names()}
+
+    def set_params(self, **params: Any) -> Forecaster:
+        """Change parameters (checked at the next :meth:`fit`); unknown names are refused."""
+        _settings.check_names(params)
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.get_params().items() if not _same(v, _D[k])}
+        return f"Forecaster({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
     # ------------------------------------------------------------------ fit
 
     def fit(self, data: SeriesSet, run_dir: str | Path | None = None) -> Forecaster:
-        """Split, scale and window ``data``, train the model, and calibrate intervals.
+        """Check the settings, fit the pipeline, train the model, calibrate the intervals.
 
         Args:
             data: the series (see :func:`grucast.data.read_series`).
@@ -77,73 +134,55 @@ class Forecaster:
             ``self``, fitted.
         """
         if not isinstance(data, SeriesSet):
-            raise TypeError(
+            raise InputTypeError(
                 f"fit expects a SeriesSet, got {type(data).__name__}; read files with grucast.data.read_series "
                 "or convert a DataFrame with grucast.data.from_dataframe"
             )
-        settings, training = split_settings(self.params)
-        settings = settings.resolved(data.series[0].frequency)
-        windows = prepare_windows(
-            data,
-            lookback=settings.lookback,
-            horizon=settings.horizon,
-            test_size=settings.test_size,
-            val_size=settings.val_size,
-            stride=settings.stride,
-            scaler=settings.scaler,
-            window_norm=settings.window_norm,
-            calendar=settings.calendar,
-            calendar_encoding=settings.calendar_encoding,
-        )
+        settings = Settings(**self.get_params())
+        check_accelerator(settings.accelerator)
+        pipeline = settings.make_pipeline()
+        windows = pipeline.fit_transform(data, stride=settings.stride)
+        settings = settings.resolved(pipeline)
         if settings.multi_step == "recursive" and data.past_covariates:
             raise DataError(
-                f"multi_step='recursive' feeds forecasts back as inputs, but past-only covariates "
+                f"recursive forecasts feed forecasts back as inputs, but past-only covariates "
                 f"{list(data.past_covariates)} have no future values; declare them known covariates or use "
-                "multi_step='direct'"
+                f"{option('multi_step', 'direct')}"
             )
-        torch.manual_seed(training.seed)
-        model = build_model(
-            settings.model,
-            input_size=windows.n_features,
-            horizon=1 if settings.multi_step == "recursive" else settings.horizon,
-            hidden_size=settings.hidden_size,
-            num_layers=settings.num_layers,
-            dropout=settings.dropout,
-            **settings.model_options,
-        )
-        module = ForecastModule(model, training, horizon=settings.horizon, multi_step=settings.multi_step)
+        torch.manual_seed(settings.seed)
+        module = ForecastModule(settings.make_model(pipeline.n_features), settings)
         owned_dir = run_dir is None
         work_dir = Path(tempfile.mkdtemp(prefix="grucast-")) if owned_dir else Path(run_dir)
         if owned_dir:  # the log and checkpoint live as long as this forecaster (save() copies the log)
             weakref.finalize(self, shutil.rmtree, work_dir, True)
-        result = fit_module(module, windows.train, windows.val, training, work_dir)
+        result = fit_module(module, windows.train, windows.val, settings, work_dir)
         module.cpu().eval()
 
         self.settings_ = settings
-        self.training_ = training
+        self.pipeline_ = pipeline
         self.module_ = module
-        self.scaler_ = windows.scaler
-        self.schema_ = _schema(data, windows)
         self.fit_result_ = result
         self.windows_ = windows
         self._log_dir = result.log_dir
         calibration = windows.val if len(windows.val) else windows.train
-        self.calibrated_on_ = "validation" if len(windows.val) else "training (no validation windows: intervals will be too narrow)"
-        pred, true, _ = self._run(calibration, calibration_sample(len(calibration)))
+        self.calibrated_on_ = (
+            "validation" if len(windows.val) else "training (no validation windows: intervals will be too narrow)"
+        )
+        pred, true, _ = forecast_dataset(self.module_, calibration, self.settings_, calibration_sample(len(calibration)))
         self.interval_radius_ = conformal_radius((true - pred)[..., 0].numpy(), settings.interval_level)
         return self
 
     # -------------------------------------------------------------- predict
 
-    def predict(self, history: SeriesSet | None = None, future_known: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    def predict(self, history: SeriesSet | None = None, future: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
         """Forecast the ``horizon`` steps after the end of each series.
 
         Args:
             history: the series to continue; the training data if omitted (only
                 right after :meth:`fit`). Every series must be one the model was
                 fitted on, with at least ``lookback`` rows.
-            future_known: ``{series: (horizon, K) array}`` of known covariates over
-                the horizon, when the data has any.
+            future: ``{series: (horizon, K) array}`` of known covariates over the
+                horizon, when the data has any.
 
         Returns:
             One row per series and step: ``series``, ``time``, ``step`` (1-based),
@@ -151,24 +190,11 @@ class Forecaster:
         """
         self._check_fitted()
         if history is None:
-            if not hasattr(self, "windows_"):
-                raise ValueError("predict() needs history= after Forecaster.load(): pass the series to continue")
-            history = self.windows_.data
-        self._check_schema(history)
-        schema = self.schema_
-        batch, times = forecast_inputs(
-            history,
-            lookback=self.settings_.lookback,
-            horizon=self.settings_.horizon,
-            scaler=self.scaler_,
-            calendar=tuple(schema["calendar"]),
-            calendar_encoding=schema["calendar_encoding"],
-            window_norm=schema["window_norm"],
-            future_known=future_known,
-        )
+            history = self._training_data()
+        batch, times = self.pipeline_.forecast_inputs(history, future)
         with torch.no_grad():
-            pred = self.module_(batch)  # (S, H, 1), scaled units
-        value, lower, upper = self._to_units(pred, batch)
+            pred = self.module_(batch)  # (S, H, 1), model units
+        value, lower, upper = self._to_units(pred, batch, history)
         horizon = self.settings_.horizon
         return pd.DataFrame(
             {
@@ -180,6 +206,13 @@ class Forecaster:
                 "upper": upper.reshape(-1),
             }
         )
+
+    def windows(self, data: SeriesSet | None = None) -> WindowedData:
+        """``data`` cut into train, validation and test windows as in :meth:`fit` (the training data if omitted)."""
+        self._check_fitted()
+        if data is None:
+            return self._training_windows()
+        return self.pipeline_.transform(data)
 
     def forecast_windows(self, data: SeriesSet | None = None, part: str = "test") -> dict[str, np.ndarray]:
         """Forecasts of every window of a split, with the actual values, in the data's units.
@@ -193,11 +226,11 @@ class Forecaster:
             ``upper`` ``(W, H)``; ``series`` ``(W,)`` series index into
             ``data.names``; ``origin`` ``(W,)`` the row of the last input in its series.
         """
-        self._check_fitted()
-        windows = self._windows_for(data)
-        dataset = windows.split(part)  # type: ignore[arg-type]
-        pred, _, batch = self._run(dataset)
-        value, lower, upper = self._to_units(pred, batch)
+        windows = self.windows(data)
+        if part not in ("train", "val", "test"):
+            raise InputError(f"part must be 'train', 'val' or 'test', got {part!r}")
+        pred, _, batch = forecast_dataset(self.module_, windows.split(part), self.settings_)  # type: ignore[arg-type]
+        value, lower, upper = self._to_units(pred, batch, windows.data)
         series = batch["series"].numpy()
         origin = (batch["start"] + self.settings_.lookback - 1).numpy()
         # Actuals straight from the data (float64), not back through the float32 scaling.
@@ -214,70 +247,91 @@ class Forecaster:
         Args:
             data: the series, split as in :meth:`fit`; the training data if omitted.
             part: ``"test"`` (default), ``"val"`` or ``"train"``.
-            season: seasonal period for seasonal naive and MASE; from the
-                frequency when omitted (24 hourly, 7 daily, 5 business days...).
+            season: seasonal period for seasonal naive and MASE; the fitted one
+                (from the frequency, or the ``season`` setting) when omitted.
         """
-        self._check_fitted()
-        windows = self._windows_for(data)
-        return score_windows(windows, self.forecast_windows(data, part), part, season)
+        windows = self.windows(data)
+        return score_windows(windows, self.forecast_windows(data, part), season or self.settings_.season)
 
     # ---------------------------------------------------------- save / load
 
     def save(self, path: str | Path, overwrite: bool = False) -> Path:
-        """Write the run folder: settings, schema, scaler, weights and training log.
+        """Write the run folder: settings, pipeline, intervals, weights and training log.
+
+        The folder appears only once complete (written aside, then moved into place).
 
         Args:
-            path: the folder; it must not exist or be empty unless ``overwrite``.
-            overwrite: replace grucast's files in an existing folder.
+            path: the folder; it must not exist, or be empty, unless ``overwrite``,
+                which replaces an earlier run folder (never a folder of other files).
         """
         self._check_fitted()
-        path = Path(path)
-        if path.exists() and any(path.iterdir()) and not overwrite:
-            raise FileExistsError(f"run folder {str(path)!r} already exists and is not empty; choose a new one or pass overwrite=True")
-        path.mkdir(parents=True, exist_ok=True)
-        config = {"grucast": __version__, "forecast": self.settings_.to_dict(), "training": self.training_.to_dict()}
-        (path / "config.json").write_text(json.dumps(config, indent=2, default=str) + "\n")
-        schema = {**self.schema_, "interval_radius": [float(r) for r in self.interval_radius_]}
-        (path / "schema.json").write_text(json.dumps(schema, indent=2) + "\n")
-        (path / "scaler.json").write_text(json.dumps(self.scaler_.to_dict(), indent=2) + "\n")
+        with staged_folder(Path(path), overwrite, flag=option("overwrite", True)) as folder:
+            self.write(folder)
+        return Path(path)
+
+    def write(self, folder: Path) -> None:
+        """Write the run files (:data:`RUN_FILES` and ``logs/``) into an existing folder."""
+        self._check_fitted()
+        config = {"grucast": __version__, "settings": self.settings_.to_dict()}
+        (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        (folder / "pipeline.json").write_text(json.dumps(self.pipeline_.to_dict(), indent=2) + "\n")
+        intervals = {
+            "level": self.settings_.interval_level,
+            "radius": [float(r) for r in self.interval_radius_],
+            "calibrated_on": self.calibrated_on_,
+        }
+        (folder / "intervals.json").write_text(json.dumps(intervals, indent=2) + "\n")
         state = {k: v.detach().cpu().contiguous() for k, v in self.module_.model.state_dict().items()}
-        save_file(state, str(path / "model.safetensors"), metadata={"grucast": __version__, "model": self.settings_.model})
+        save_file(state, str(folder / "model.safetensors"), metadata={"grucast": __version__, "model": self.settings_.model})
         log_dir = getattr(self, "_log_dir", None)
-        if log_dir is not None and Path(log_dir).exists() and Path(log_dir).resolve() != (path / "logs").resolve():
-            shutil.copytree(log_dir, path / "logs", dirs_exist_ok=True)
-        return path
+        if log_dir is not None and Path(log_dir).exists() and Path(log_dir).resolve() != (folder / "logs").resolve():
+            shutil.copytree(log_dir, folder / "logs", dirs_exist_ok=True)
 
     @classmethod
     def load(cls, path: str | Path) -> Forecaster:
-        """A fitted forecaster from a run folder (on the CPU, wherever it was trained)."""
+        """A fitted forecaster from a run folder (on the CPU, wherever it was trained).
+
+        Raises:
+            RunFolderError: the folder is missing files, is not grucast's, or holds
+                a corrupt or mismatched file.
+        """
         path = Path(path)
-        missing = [name for name in _FILES if not (path / name).exists()]
+        if not path.is_dir():
+            raise RunFolderError(f"run folder '{path}' does not exist; give the folder written by `grucast train`")
+        missing = [name for name in RUN_FILES if not (path / name).is_file()]
         if missing:
-            raise FileNotFoundError(
-                f"{str(path)!r} is not a grucast run folder (missing {', '.join(missing)}); "
+            raise RunFolderError(
+                f"'{path}' is not a complete grucast run folder (missing {', '.join(missing)}); "
                 "give the folder written by `grucast train` or Forecaster.save"
             )
-        config = json.loads((path / "config.json").read_text())
-        schema = json.loads((path / "schema.json").read_text())
-        settings = ForecastSettings(**config["forecast"])
-        training = TrainConfig.from_dict(config["training"])
-        forecaster = cls(**{**config["forecast"], **config["training"]})
-        model = build_model(
-            settings.model,
-            input_size=len(schema["feature_names"]),
-            horizon=1 if settings.multi_step == "recursive" else settings.horizon,
-            hidden_size=settings.hidden_size,
-            num_layers=settings.num_layers,
-            dropout=settings.dropout,
-            **settings.model_options,
-        )
-        model.load_state_dict(load_file(str(path / "model.safetensors"), device="cpu"))
+        config = read_json(path / "config.json")
+        if not isinstance(config, dict) or "grucast" not in config or "settings" not in config:
+            raise RunFolderError(f"'{path / 'config.json'}' was not written by grucast; give a grucast run folder")
+        try:
+            settings = Settings.from_dict(config["settings"])
+            pipeline = WindowPipeline.from_dict(read_json(path / "pipeline.json"))
+            intervals = read_json(path / "intervals.json")
+            radius = np.asarray(intervals["radius"], dtype=np.float64)
+            calibrated_on = str(intervals["calibrated_on"])
+        except (InputError, KeyError, TypeError, ValueError) as error:
+            raise RunFolderError(
+                f"run folder '{path}' holds settings this grucast cannot use ({type(error).__name__}: {error}); "
+                "retrain with this version"
+            ) from None
+        model = settings.make_model(pipeline.n_features)
+        try:
+            model.load_state_dict(load_file(str(path / "model.safetensors"), device="cpu"))
+        except Exception as error:  # safetensors raises its own types for a damaged file
+            raise RunFolderError(
+                f"'{path / 'model.safetensors'}' is damaged or does not match the run's settings "
+                f"({str(error).splitlines()[0][:120]}); retrain or restore the file"
+            ) from None
+        forecaster = cls(**settings.to_dict())
         forecaster.settings_ = settings
-        forecaster.training_ = training
-        forecaster.module_ = ForecastModule(model, training, horizon=settings.horizon, multi_step=settings.multi_step).eval()
-        forecaster.scaler_ = SeriesScaler.from_dict(json.loads((path / "scaler.json").read_text()))
-        forecaster.interval_radius_ = np.asarray(schema.pop("interval_radius"), dtype=np.float64)
-        forecaster.schema_ = schema
+        forecaster.pipeline_ = pipeline
+        forecaster.module_ = ForecastModule(model, settings).eval()
+        forecaster.interval_radius_ = radius
+        forecaster.calibrated_on_ = calibrated_on
         forecaster.fit_result_ = None
         return forecaster
 
@@ -287,135 +341,24 @@ class Forecaster:
         if not hasattr(self, "module_"):
             raise NotFittedError("this Forecaster is not fitted yet; call fit(data) or Forecaster.load(run_folder) first")
 
-    def _check_schema(self, data: SeriesSet) -> None:
-        schema = self.schema_
-        got = {"target": data.target, "known_covariates": list(data.known_covariates), "past_covariates": list(data.past_covariates)}
-        for key, value in got.items():
-            if value != schema[key]:
-                raise DataError(
-                    f"the data's {key.replace('_', ' ')} {value!r} differ from the model's {schema[key]!r}; "
-                    "give the same columns the model was trained on"
-                )
-        unknown = [name for name in data.names if name not in schema["series"]]
-        if unknown:
-            raise DataError(
-                f"series {unknown[:5]!r} were not in the training data, so they have no fitted scaler; "
-                f"the model knows {schema['series'][:10]!r}"
-            )
+    def _training_windows(self) -> WindowedData:
+        if not hasattr(self, "windows_"):
+            raise InputError("pass the data: this Forecaster was loaded from disk and holds no series")
+        return self.windows_
 
-    def _windows_for(self, data: SeriesSet | None) -> WindowedData:
-        if data is None:
-            if not hasattr(self, "windows_"):
-                raise ValueError("pass the data: this Forecaster was loaded from disk and holds no series")
-            return self.windows_
-        self._check_schema(data)
-        s = self.settings_
-        return prepare_windows(
-            data,
-            lookback=s.lookback,
-            horizon=s.horizon,
-            test_size=s.test_size,
-            val_size=s.val_size,
-            stride=1,
-            scaler=self.scaler_.select(data.names),
-            window_norm=self.schema_["window_norm"],
-            calendar=tuple(self.schema_["calendar"]),
-            calendar_encoding=self.schema_["calendar_encoding"],
-        )
+    def _training_data(self) -> SeriesSet:
+        return self._training_windows().data
 
-    def _run(
-        self, dataset: WindowDataset, index: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
-        """Model-unit forecasts and targets of the windows ``index`` (all if omitted),
-        and the batch fields that undo scaling."""
-        if len(dataset) == 0:
-            raise DataError("there are no windows in this part of the data: the series are too short for its size")
-        if index is None:
-            index = torch.arange(len(dataset))
-        device = next(self.module_.parameters()).device
-        self.module_.eval()
-        batch_size = inference_batch_size(
-            self.settings_.lookback, self.settings_.hidden_size, training_batch=self.training_.batch_size
-        )
-        # Results go into tensors allocated once: small tensors kept from every batch
-        # get carved out of the big buffers the batch before freed, and the heap then
-        # grew by about one batch's activations per batch.
-        results: dict[str, torch.Tensor] = {}
-        done = 0
-        with torch.no_grad():
-            for chunk in index.split(batch_size):
-                batch = dataset.batch(chunk)
-                pred = self.module_({k: v.to(device) for k, v in batch.items()})
-                fields = {"pred": pred, **{k: batch[k] for k in ("y", "series", "start", "offset", "scale")}}
-                if not results:
-                    results = {k: v.new_empty((len(index), *v.shape[1:]), device="cpu") for k, v in fields.items()}
-                for key, value in fields.items():
-                    results[key][done : done + len(chunk)] = value
-                done += len(chunk)
-        pred, true = results.pop("pred"), results.pop("y")
-        return pred, true, results
-
-    def _to_units(self, pred: torch.Tensor, batch: dict[str, torch.Tensor]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _to_units(
+        self, pred: torch.Tensor, batch: dict[str, torch.Tensor], data: SeriesSet
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Forecast and interval bounds ``(B, H)`` in the data's units."""
         radius = torch.as_tensor(self.interval_radius_, dtype=pred.dtype).reshape(1, -1, 1)
-        value, lower, upper = (self._inverse(v, batch) for v in (pred, pred - radius, pred + radius))
-        if self.schema_.get("nonnegative", False):
-            # A quantity never below zero in training (power, counts, prices): a
-            # negative forecast or bound is never closer to the truth than zero.
-            value, lower, upper = np.maximum(value, 0), np.maximum(lower, 0), np.maximum(upper, 0)
-        return value, lower, upper
-
-    def _inverse(self, value: torch.Tensor, batch: dict[str, torch.Tensor]) -> np.ndarray:
-        restored = value * batch["scale"] + batch["offset"]
-        return self.scaler_.inverse_target(restored, batch["series"])[..., 0].numpy()
+        return tuple(self.pipeline_.inverse(v, batch, data) for v in (pred, pred - radius, pred + radius))
 
 
-def inference_batch_size(
-    lookback: int, hidden_size: int, training_batch: int | None = None, budget_bytes: int = 24 << 20
-) -> int:
-    """Windows per forward pass without gradients: a power of two in [32, 4096].
-
-    The largest buffer of a recurrent layer is its input projection for all steps,
-    ``lookback * 3 * hidden_size`` float32 values per window (4 gate blocks for an
-    LSTM, the same order). Batches are kept to ``budget_bytes`` of it: below
-    glibc's largest automatic mmap threshold (32 MiB), freed buffers are reused by
-    the next batch instead of being mapped and page-faulted afresh (at lookback 168,
-    hidden 64, batches of 256 windows were slower than batches of 128). They are
-    also no larger than the training batch (or 128 windows, if that is smaller), so
-    forecasting never needs more memory than training did.
-    """
-    per_window = 4 * lookback * 3 * hidden_size
-    limit = 4096 if training_batch is None else max(training_batch, 128)
-    size = 4096
-    while size > 32 and (size * per_window > budget_bytes or size > limit):
-        size //= 2
-    return size
-
-
-def calibration_sample(n_windows: int, limit: int = 8192) -> torch.Tensor:
-    """Evenly spaced windows, at most ``limit``, for the conformal quantiles.
-
-    A quantile from 8192 residuals is within about half a percentage point of
-    coverage, so forecasting every training window (when there is no validation
-    part) would only cost time and memory.
-    """
-    if n_windows <= limit:
-        return torch.arange(n_windows)
-    return torch.linspace(0, n_windows - 1, limit).round().long().unique()
-
-
-def _schema(data: SeriesSet, windows: WindowedData) -> dict[str, Any]:
-    return {
-        "target": data.target,
-        "known_covariates": list(data.known_covariates),
-        "past_covariates": list(data.past_covariates),
-        "time_column": data.time_column,
-        "series": list(data.names),
-        "frequencies": {s.name: {"alias": s.frequency.alias, "step": s.frequency.step} for s in data},
-        "feature_names": list(windows.feature_names),
-        "n_known": windows.n_known,
-        "window_norm": windows.window_norm,
-        "calendar": list(windows.calendar),
-        "calendar_encoding": windows.calendar_encoding,
-        "nonnegative": bool(all((s.target[: windows.plan[s.name].train_end] >= 0).all() for s in data)),
-    }
+def _same(value: Any, default: Any) -> bool:
+    try:
+        return bool(value == default)
+    except Exception:  # arrays and other values without a plain equality
+        return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import torch
 
 
 def conformal_radius(residuals: np.ndarray, level: float) -> np.ndarray:
@@ -33,3 +34,15 @@ def conformal_radius(residuals: np.ndarray, level: float) -> np.ndarray:
     if n == 0 or rank > n:
         return np.full(residuals.shape[1] if residuals.ndim == 2 else 1, np.inf)
     return np.sort(residuals, axis=0)[rank - 1]
+
+
+def calibration_sample(n_windows: int, limit: int = 8192) -> torch.Tensor:
+    """Evenly spaced windows, at most ``limit``, for the conformal quantiles.
+
+    A quantile from 8192 residuals is within about half a percentage point of
+    coverage, so forecasting every training window (when there is no validation
+    part) would only cost time and memory.
+    """
+    if n_windows <= limit:
+        return torch.arange(n_windows)
+    return torch.linspace(0, n_windows - 1, limit).round().long().unique()

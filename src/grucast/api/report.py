@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from grucast.api.forecaster import Forecaster
 from grucast.api.scoring import Scores
@@ -29,8 +30,18 @@ def metrics_table(metrics: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_plots_and_report(out: Path, forecaster: Forecaster, scores: Scores, metrics: dict[str, Any]) -> list[Path]:
-    """Draw the run's figures into ``out/plots`` and write ``out/report.md``; returns the PNG paths."""
+def write_plots_and_report(
+    out: Path, forecaster: Forecaster, scores: Scores, metrics: dict[str, Any], future: pd.DataFrame | None
+) -> list[Path]:
+    """Draw the run's figures into ``out/plots`` and write ``out/report.md``; returns the PNG paths.
+
+    Args:
+        out: the run folder.
+        forecaster: the fitted forecaster.
+        scores: its test scores.
+        metrics: the content of ``metrics.json``.
+        future: the forecasts past the end (``future.csv``), or ``None`` when there are none.
+    """
     from grucast import plotting
 
     plots = out / "plots"
@@ -67,18 +78,18 @@ def write_plots_and_report(out: Path, forecaster: Forecaster, scores: Scores, me
         written.append(plotting.save_figure(ax, plots / name))
         figures_per_series.append((series.name, name))
 
-    future = forecaster.predict()
-    first_series = data.series[0]
-    tail = min(len(first_series), 4 * horizon)
-    ax = plotting.plot_forecast(
-        first_series.time[-tail:],
-        first_series.target[-tail:],
-        future[future.series == first_series.name],
-        level=level,
-        title=f"{first_series.name}: the next {horizon} steps",
-        ylabel=data.target,
-    )
-    written.append(plotting.save_figure(ax, plots / "future.png"))
+    if future is not None:
+        first_series = data.series[0]
+        tail = min(len(first_series), 4 * horizon)
+        ax = plotting.plot_forecast(
+            first_series.time[-tail:],
+            first_series.target[-tail:],
+            future[future.series == first_series.name],
+            level=level,
+            title=f"{first_series.name}: the next {horizon} steps",
+            ylabel=data.target,
+        )
+        written.append(plotting.save_figure(ax, plots / "future.png"))
 
     per_step = {"model": [], "naive": [], "seasonal_naive": []}
     for step in range(1, horizon + 1):
@@ -88,15 +99,33 @@ def write_plots_and_report(out: Path, forecaster: Forecaster, scores: Scores, me
     per_step[metrics.get("model_name", "model")] = per_step.pop("model")
     written.append(plotting.save_figure(plotting.plot_horizon_errors(per_step, metric="mae"), plots / "horizon_mae.png"))
 
-    (out / "report.md").write_text(_report_text(forecaster, metrics, figures_per_series, bool(history)))
+    (out / "report.md").write_text(
+        _report_text(forecaster, metrics, figures_per_series, bool(history), future is not None)
+    )
     return written
+
+
+def _interval_sentence(forecaster: Forecaster, metrics: dict[str, Any]) -> str:
+    level = f"{100 * forecaster.settings_.interval_level:g} %"
+    if not np.isfinite(forecaster.interval_radius_).all():
+        return f"The {level} conformal intervals could not be calibrated at every step (see the notes)."
+    return (
+        f"{level} conformal intervals (calibrated on {forecaster.calibrated_on_}) covered "
+        f"{100 * metrics['interval_coverage']:.1f} % of the test values."
+    )
 
 
 def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:40]
 
 
-def _report_text(forecaster: Forecaster, metrics: dict[str, Any], per_series: list[tuple[str, str]], has_history: bool) -> str:
+def _report_text(
+    forecaster: Forecaster,
+    metrics: dict[str, Any],
+    per_series: list[tuple[str, str]],
+    has_history: bool,
+    has_future: bool,
+) -> str:
     s = forecaster.settings_
     data = forecaster.windows_.data
     lines = [
@@ -114,9 +143,7 @@ def _report_text(forecaster: Forecaster, metrics: dict[str, Any], per_series: li
         "training part: below 1 beats that naive forecast on its own training data.",
         "",
         f"Training: {metrics['train_seconds']:.1f} s, {metrics['epochs_run']} epochs "
-        f"(best: {metrics['best_epoch']}), {metrics['parameters']:,} parameters. "
-        f"{int(100 * s.interval_level)} % conformal intervals covered "
-        f"{100 * metrics['interval_coverage']:.1f} % of the test values.",
+        f"(best: {metrics['best_epoch']}), {metrics['parameters']:,} parameters. " + _interval_sentence(forecaster, metrics),
         "",
     ]
     if metrics.get("notes"):
@@ -126,5 +153,7 @@ def _report_text(forecaster: Forecaster, metrics: dict[str, Any], per_series: li
     lines += ["## Test period", ""]
     lines += [f"![{name}](plots/{file})" for name, file in per_series]
     lines += ["", "## Error by horizon step", "", "![MAE per step](plots/horizon_mae.png)", ""]
-    lines += ["## The next steps", "", "![forecast](plots/future.png)", "", "All forecasts: `future.csv`; test forecasts: `forecasts.csv`.", ""]
+    if has_future:
+        lines += ["## The next steps", "", "![forecast](plots/future.png)", "", "All forecasts: `future.csv`.", ""]
+    lines += ["Test forecasts: `forecasts.csv`.", ""]
     return "\n".join(lines)

@@ -2,10 +2,12 @@
 
 A training run folder holds::
 
-    config.json         the resolved settings (model, window, data handling, training)
-    schema.json         columns, series, frequencies, features, interval radii
-    scaler.json         the per-series scaler, fitted on the training part only
+    config.json         the resolved settings (every "auto" as it was decided)
+    pipeline.json       the fitted pipeline: window, split rule, calendar, window
+                        normalisation, season, column roles, frequencies, per-series scalers
+    intervals.json      the conformal interval half-widths and what they were calibrated on
     model.safetensors   the weights
+    data.json           how the command line read the training file (CLI runs)
     logs/metrics.csv    loss per epoch (Lightning's CSV log)
     metrics.json        test metrics of the model and the baselines, train_seconds
     forecasts.csv       test-period forecasts (one origin every horizon steps)
@@ -26,77 +28,101 @@ import numpy as np
 import pandas as pd
 
 from grucast.api.forecaster import Forecaster
+from grucast.api.run_folder import staged_folder
 from grucast.api.scoring import Scores
 from grucast.data.frame import SeriesSet
 
 
-def check_output_dir(path: Path, force: bool) -> Path:
-    """Refuse to write into a non-empty folder unless ``force``; never delete a user's files."""
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise FileExistsError(f"output '{path}' is a file, not a folder; choose another --out")
-    if path.exists() and any(path.iterdir()) and not force:
-        raise FileExistsError(
-            f"output folder '{path}' already exists and is not empty; choose another --out or pass --force to reuse it"
-        )
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def check_output_file(path: Path, force: bool) -> Path:
-    path = Path(path)
-    if path.exists() and not force:
-        raise FileExistsError(f"output file '{path}' already exists; choose another --out or pass --force to overwrite it")
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def count_parameters(forecaster: Forecaster) -> int:
+    """Trainable and fixed parameters of the network."""
     return sum(p.numel() for p in forecaster.module_.model.parameters())
 
 
 def train_run(
     data: SeriesSet,
-    settings: dict[str, Any],
+    forecaster: Forecaster,
     out: Path,
     *,
-    season: int | None = None,
+    force: bool = False,
+    flag: str = "--force",
     echo: Callable[[str], None] = lambda _: None,
     plots: bool = True,
+    extra_files: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Fit, evaluate on the test split beside the baselines, and write the run folder.
+
+    The folder is written aside and moved to ``out`` only when everything succeeded.
+
+    Args:
+        data: the series.
+        forecaster: an unfitted forecaster with the run's parameters.
+        out: the run folder; new, empty, or (with ``force``) an earlier run to replace.
+        force: replace an earlier run folder at ``out``.
+        flag: how the user's interface spells ``force``, for messages.
+        echo: where progress lines go.
+        plots: draw the plots and write ``report.md``.
+        extra_files: more text files to write into the folder, by name.
 
     Returns:
         The content of ``metrics.json``.
     """
-    forecaster = Forecaster(**settings)
-    echo(f"training {settings.get('model', 'gru')} on {len(data)} series ({sum(data.lengths.values())} rows) ...")
-    forecaster.fit(data, run_dir=out)
-    forecaster.save(out, overwrite=True)
-    shutil.rmtree(out / "checkpoints", ignore_errors=True)  # model.safetensors holds the best weights
-    scores = forecaster.evaluate(season=season)
-    result = forecaster.fit_result_
-    metrics = {
-        **scores.to_dict(),
-        "train_seconds": result.train_seconds,
-        "epochs_run": result.epochs_run,
-        "best_epoch": result.best_epoch,
-        "model_name": forecaster.settings_.model,
-        "parameters": count_parameters(forecaster),
-        "lookback": forecaster.settings_.lookback,
-        "horizon": forecaster.settings_.horizon,
-        "interval_level": forecaster.settings_.interval_level,
-        "interval_coverage": interval_coverage(scores),
-    }
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, allow_nan=False, default=_json_number) + "\n")
-    test_frame(scores, forecaster.windows_.data, forecaster.settings_.horizon).to_csv(out / "forecasts.csv", index=False)
-    forecaster.predict().to_csv(out / "future.csv", index=False)
-    if plots:
-        from grucast.api.report import write_plots_and_report
+    with staged_folder(out, force, flag) as folder:
+        echo(f"training {forecaster.model} on {len(data)} series ({sum(data.lengths.values())} rows) ...")
+        forecaster.fit(data, run_dir=folder)
+        forecaster.write(folder)
+        shutil.rmtree(folder / "checkpoints", ignore_errors=True)  # model.safetensors holds the best weights
+        scores = forecaster.evaluate()
+        result = forecaster.fit_result_
+        settings = forecaster.settings_
+        notes = list(data.notes) + interval_notes(forecaster)
+        metrics = {
+            **scores.to_dict(),
+            "train_seconds": result.train_seconds,
+            "epochs_run": result.epochs_run,
+            "best_epoch": result.best_epoch,
+            "model_name": settings.model,
+            "parameters": count_parameters(forecaster),
+            "lookback": settings.lookback,
+            "horizon": settings.horizon,
+            "interval_level": settings.interval_level,
+            "interval_coverage": interval_coverage(scores),
+        }
+        future = None
+        if forecaster.pipeline_.known_covariates_:
+            notes.append(
+                "future.csv was not written: forecasting past the end needs the future values of the known "
+                "covariates"
+            )
+        else:
+            future = forecaster.predict()
+            future.to_csv(folder / "future.csv", index=False)
+        metrics["notes"] = notes + metrics["notes"]
+        (folder / "metrics.json").write_text(
+            json.dumps(metrics, indent=2, allow_nan=False, default=_json_number) + "\n"
+        )
+        test_frame(scores, data, settings.horizon).to_csv(folder / "forecasts.csv", index=False)
+        for name, text in (extra_files or {}).items():
+            (folder / name).write_text(text)
+        if plots:
+            from grucast.api.report import write_plots_and_report
 
-        write_plots_and_report(out, forecaster, scores, metrics)
+            write_plots_and_report(folder, forecaster, scores, metrics, future)
     return metrics
+
+
+def interval_notes(forecaster: Forecaster) -> list[str]:
+    """Notes on how the conformal intervals were calibrated, when they are weak."""
+    notes = []
+    radius = forecaster.interval_radius_
+    if not np.isfinite(radius).all():
+        level = forecaster.settings_.interval_level
+        notes.append(
+            f"too few calibration windows for {100 * level:g} % intervals at {int((~np.isfinite(radius)).sum())} "
+            "horizon step(s): their bounds are infinite; use a larger validation part or a lower interval level"
+        )
+    if not forecaster.calibrated_on_.startswith("validation"):
+        notes.append(f"intervals were calibrated on {forecaster.calibrated_on_}")
+    return notes
 
 
 def interval_coverage(scores: Scores) -> float:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from grucast.data.pipeline import WindowedData
-from grucast.evaluation import ForecastMetrics, baseline_forecasts, evaluate_forecasts, season_for_frequency
+from grucast.evaluation import ForecastMetrics, baseline_forecasts, evaluate_forecasts
 
 
 @dataclass
@@ -63,18 +63,17 @@ def _condensed_notes(notes: list[str]) -> list[str]:
     return kept
 
 
-def score_windows(windows: WindowedData, forecasts: dict[str, np.ndarray], part: str, season: int | None) -> Scores:
+def score_windows(windows: WindowedData, forecasts: dict[str, np.ndarray], season: int) -> Scores:
     """Metrics of ``forecasts`` (from :meth:`Forecaster.forecast_windows`) and of the baselines.
+
+    MASE is scaled by each series' in-sample seasonal naive error on its training part.
 
     Args:
         windows: the windows the forecasts were made on (for the series and their split).
         forecasts: ``actual``, ``forecast``, ``series``, ``origin`` (and interval bounds).
-        part: the split they cover, for MASE's in-sample scale (always the training part).
-        season: seasonal period; from the first series' frequency when ``None``.
+        season: seasonal period of the seasonal naive forecast and MASE.
     """
     data = windows.data
-    if season is None:
-        season = season_for_frequency(data.series[0].frequency.alias)
     horizon = forecasts["actual"].shape[1]
     series_index = forecasts["series"]
     # Baseline convention: origin o means the last observed row is o - 1.

@@ -1,17 +1,89 @@
-"""Options shared by the commands, and config files (TOML or YAML) under them."""
+"""Command-line options built from the library's tables, and config files under them.
+
+The options of ``train`` and ``compare`` are the fields of
+:class:`grucast.settings.Settings` (flag, choices, range, default and help come from
+there: nothing is copied), the data options are the reader's arguments, and
+``--config FILE`` (TOML or YAML) supplies any of them. Every option defaults to
+"not given", so the value used is: the command line, else the config file, else
+the library's default.
+"""
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import click
 import yaml
-from click.core import ParameterSource
 
-from grucast.models.registry import MODELS
+from grucast import checks
+from grucast import settings as settings_table
+from grucast.data.validation import MISSING_POLICIES
+from grucast.errors import InputError
+from grucast.settings import Settings
+
+
+class _Size(click.ParamType):
+    """``500`` (steps) or ``0.1`` (a fraction of each series)."""
+
+    name = "steps|fraction"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int | float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = float(value)
+        else:
+            try:
+                number = float(str(value))
+            except ValueError:
+                self.fail(f"{value!r} is not a number; give steps (e.g. 500) or a fraction below 1 (e.g. 0.1)", param, ctx)
+        try:
+            return checks.Size().check(param.name if param else "size", number)
+        except InputError as error:
+            self.fail(str(error), param, ctx)
+
+
+def _click_type(kind: checks.Kind) -> click.ParamType | None:
+    if isinstance(kind, checks.Integer):
+        return click.IntRange(min=kind.low, max=kind.high)
+    if isinstance(kind, checks.Real):
+        return click.FloatRange(min=kind.low, max=kind.high, min_open=kind.low_open, max_open=kind.high_open)
+    if isinstance(kind, checks.Choice):
+        return click.Choice(kind.names)
+    if isinstance(kind, checks.Size):
+        return _Size()
+    return None  # strings, checked by Settings
+
+
+def _flag(name: str, metadata: dict[str, Any]) -> str:
+    return metadata["cli"] or "--" + name.replace("_", "-")
+
+
+def _default_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return f" [default: {value}]"
+
+
+def setting_options(exclude: tuple[str, ...] = ()) -> list[Callable]:
+    """One click option per :class:`Settings` field on the command line, in table order."""
+    defaults = settings_table.defaults()
+    options = []
+    for one in fields(Settings):
+        metadata = dict(one.metadata)
+        if metadata["cli"] is None or one.name in exclude:
+            continue
+        flag, kind = _flag(one.name, metadata), metadata["kind"]
+        help_text = metadata["help"]
+        if "[default:" not in help_text:
+            help_text += _default_text(defaults[one.name])
+        if isinstance(kind, checks.Flag):
+            options.append(click.option(f"{flag}/--no-{flag[2:]}", one.name, default=None, help=help_text))
+        else:
+            options.append(click.option(flag, one.name, type=_click_type(kind), default=None, help=help_text))
+    return options
 
 
 def _split_names(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
@@ -21,22 +93,8 @@ def _split_names(ctx: click.Context, param: click.Parameter, value: str | None) 
     return names or None
 
 
-def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    """``--test-size 500`` (steps) or ``--test-size 0.1`` (a fraction)."""
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a number; give steps (e.g. 500) or a fraction below 1 (e.g. 0.1)")
-    if number < 0 or (number >= 1 and number != int(number)):
-        raise click.BadParameter(f"{value} must be a whole number of steps or a fraction in [0, 1)")
-    return int(number) if number >= 1 else number
-
-
-DATA_OPTIONS = [
-    click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path),
-                 help="CSV, Parquet or Excel (.xlsx) file."),
+#: The reader's arguments (see :func:`grucast.data.read_series`), by option.
+READ_OPTIONS: list[Callable] = [
     click.option("--time-col", default=None, help="Timestamp column (omit for an integer step index)."),
     click.option("--target", default=None, help="Target column (several, comma-separated, for wide format)."),
     click.option("--series-col", default=None, help="Column naming the series, for long format."),
@@ -44,59 +102,28 @@ DATA_OPTIONS = [
                  help="Comma-separated columns known in the future (e.g. a temperature forecast)."),
     click.option("--past-covariates", default=None, callback=_split_names,
                  help="Comma-separated columns known only up to the forecast origin."),
-    click.option("--freq", default=None, help="Frequency as a pandas alias (h, D, B, 15min...); inferred if omitted."),
-    click.option("--missing", default="error", show_default=True,
-                 type=click.Choice(["error", "interpolate", "ffill", "drop"]),
-                 help="What to do with missing values and gaps."),
+    click.option("--freq", default=None, help="Frequency as a pandas alias (h, D, B, 15min, MS...); inferred if omitted."),
+    click.option("--missing", default=None, type=click.Choice(MISSING_POLICIES),
+                 help="What to do with missing values and gaps [default: error]."),
     click.option("--sheet", default=None, help="Excel sheet name (default: the first)."),
 ]
+#: Names of the reader's arguments, as the commands receive them.
+READ_KEYS = ("time_col", "target", "series_col", "known_covariates", "past_covariates", "freq", "missing", "sheet")
 
-MODEL_OPTIONS = [
-    click.option("--model", default="gru", show_default=True, type=click.Choice(list(MODELS)), help="Model."),
-    click.option("--lookback", type=click.IntRange(min=1), default=None,
-                 help="Input steps per window [default: from the frequency, e.g. 168 for hourly]."),
-    click.option("--horizon", type=click.IntRange(min=1), default=None,
-                 help="Steps to forecast [default: one season, e.g. 24 for hourly]."),
-    click.option("--hidden-size", type=click.IntRange(min=1), default=64, show_default=True),
-    click.option("--num-layers", type=click.IntRange(min=1), default=2, show_default=True),
-    click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), default=0.1, show_default=True),
-    click.option("--multi-step", type=click.Choice(["direct", "recursive"]), default="direct", show_default=True),
-    click.option("--scaler", type=click.Choice(["standard", "minmax", "robust", "none"]), default="standard",
-                 show_default=True, help="Per-series scaler, fitted on the training part only."),
-    click.option("--window-norm", type=click.Choice(["auto", "none", "last", "mean_std"]), default="auto",
-                 show_default=True, help="Window-relative normalisation ('auto': 'last' for trending data)."),
-    click.option("--test-size", callback=_size, default=None,
-                 help="Last N steps of each series for testing, or a fraction if < 1 [default: 0.1]."),
-    click.option("--val-size", callback=_size, default=None,
-                 help="Steps before the test part for validation, or a fraction [default: 0.1]."),
-    click.option("--epochs", type=click.IntRange(min=1), default=20, show_default=True),
-    click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True),
-    click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True),
-    click.option("--loss", type=click.Choice(["mae", "mse", "huber"]), default="mae", show_default=True,
-                 help="Training loss on scaled values (mae: the median forecast, robust to spikes)."),
-    click.option("--patience", type=click.IntRange(min=0), default=5, show_default=True,
-                 help="Early stopping: epochs without validation improvement (0: never stop early)."),
-    click.option("--max-batches", type=click.IntRange(min=1), default=None,
-                 help="At most this many (shuffled) batches per epoch."),
-    click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
-    click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for torch."),
-    click.option("--accelerator", default="auto", show_default=True, help="auto, cpu or gpu."),
-    click.option("--devices", default="auto", show_default=True, help="Devices or CPU processes (DDP when > 1)."),
-    click.option("--season", type=click.IntRange(min=1), default=None,
-                 help="Season length for seasonal naive and MASE [default: from the frequency]."),
-    click.option("--interval-level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.9,
-                 show_default=True, help="Coverage of the conformal prediction intervals."),
-]
+DATA_OPTION = click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                           help="CSV, Parquet or Excel (.xlsx) file.")
 
 OUTPUT_OPTIONS = [
     click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
                  help="TOML or YAML file of option values; command-line options win."),
-    click.option("--force", is_flag=True, help="Reuse an existing, non-empty output folder or file."),
+    click.option("--force", is_flag=True, help="Replace an earlier run folder or output file."),
     click.option("--quiet", is_flag=True, help="No progress bar or chatter; errors still go to stderr."),
 ]
 
 
 def apply(options: list[Callable]) -> Callable:
+    """Decorate a command with ``options``, first option first in ``--help``."""
+
     def decorate(command: Callable) -> Callable:
         for option in reversed(options):
             command = option(command)
@@ -105,12 +132,20 @@ def apply(options: list[Callable]) -> Callable:
     return decorate
 
 
+def cli_names() -> dict[str, str]:
+    """Python setting or argument name -> the flag that sets it, for messages (see :func:`grucast.errors.option`)."""
+    names = {one.name: _flag(one.name, dict(one.metadata)) for one in fields(Settings) if one.metadata["cli"]}
+    names.update({key: "--" + key.replace("_", "-") for key in READ_KEYS})
+    names.update({"data": "--data", "overwrite": "--force", "force": "--force", "progress": "--quiet"})
+    return names
+
+
 def read_config(path: Path) -> dict[str, Any]:
     """Option values from a TOML or YAML file, keys as option names (dashes or underscores)."""
     if not path.exists():
         raise click.UsageError(f"config file '{path}' does not exist; check the path")
-    text = path.read_text()
     try:
+        text = path.read_text()
         if path.suffix.lower() == ".toml":
             values = tomllib.loads(text)
         elif path.suffix.lower() in (".yaml", ".yml"):
@@ -121,28 +156,45 @@ def read_config(path: Path) -> dict[str, Any]:
         raise click.UsageError(f"config file '{path}' is not valid: {str(exc).splitlines()[0]}")
     if not isinstance(values, dict):
         raise click.UsageError(f"config file '{path}' must hold option = value pairs at its top level")
-    return {key.replace("-", "_"): value for key, value in values.items()}
+    return {str(key).replace("-", "_"): value for key, value in values.items()}
 
 
-def merged(ctx: click.Context, params: dict[str, Any]) -> dict[str, Any]:
-    """Command-line values over config-file values over defaults."""
-    config_path = params.get("config_path")
+def merged(ctx: click.Context, given: dict[str, Any]) -> dict[str, Any]:
+    """The command's values: the command line over the config file; ``None`` where neither gave one.
+
+    A config key must name an option of the command; values from the file pass
+    the option's own conversion (so ``epochs = "ten"`` is refused like ``--epochs ten``).
+    """
+    config_path = given.get("config_path")
+    out = dict(given)
     if config_path is None:
-        return params
-    config = read_config(config_path)
-    known = {p.name for p in ctx.command.params}
+        return out
+    params = {p.name: p for p in ctx.command.params}
     aliases = {"data": "data_path"}
-    out = dict(params)
-    for key, value in config.items():
+    for key, value in read_config(config_path).items():
         name = aliases.get(key, key)
-        if name not in known or name == "config_path":
+        if name not in params or name == "config_path":
             raise click.UsageError(
                 f"config file '{config_path}' sets unknown option {key!r} for `grucast {ctx.command.name}`; "
                 f"see `grucast {ctx.command.name} --help`"
             )
-        if ctx.get_parameter_source(name) in (ParameterSource.DEFAULT, None):
-            param = next(p for p in ctx.command.params if p.name == name)
-            out[name] = param.type_cast_value(ctx, value) if not isinstance(value, list) else ",".join(map(str, value))
-            if param.callback is not None and isinstance(out[name], str):
-                out[name] = param.callback(ctx, param, out[name])
+        if out.get(name) not in (None, False):
+            continue  # the command line wins
+        param = params[name]
+        if isinstance(value, list):
+            value = ",".join(map(str, value))
+        try:
+            converted = param.type_cast_value(ctx, value)
+        except click.BadParameter as exc:
+            raise click.UsageError(f"config file '{config_path}': {key} = {value!r}: {exc.message}") from None
+        if param.callback is not None and isinstance(converted, str):
+            converted = param.callback(ctx, param, converted)
+        out[name] = converted
     return out
+
+
+def settings_from(values: dict[str, Any], **overrides: Any) -> Settings:
+    """The checked :class:`Settings` from a command's values (those not given keep their defaults)."""
+    given = {key: value for key, value in values.items() if key in settings_table.names() and value is not None}
+    given.update(overrides)
+    return Settings(**given)

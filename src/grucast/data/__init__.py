@@ -1,9 +1,10 @@
 """Data: from a user's file to leak-free training windows.
 
 Read and validate (:func:`read_series`, :func:`from_dataframe`) into a
-:class:`SeriesSet`; then :func:`prepare_windows` splits each series in time, adds
-calendar features, fits a :class:`SeriesScaler` on training rows only, and returns
-lazy :class:`WindowDataset` s for train, validation and test. Importing this
+:class:`SeriesSet`; then a :class:`WindowPipeline` learns from the training part of
+each series (split, calendar features, a :class:`SeriesScaler`, window
+normalisation) and turns series into lazy :class:`WindowDataset` s for train,
+validation and test. Importing this
 package does not import matplotlib or Lightning.
 """
 
@@ -11,7 +12,7 @@ from grucast.data.errors import DataError, DataWarning, NotFittedError
 from grucast.data.features import CALENDAR_FEATURES, calendar_features, calendar_names, default_calendar
 from grucast.data.frame import Series, SeriesSet
 from grucast.data.frequency import Frequency, infer_frequency
-from grucast.data.pipeline import WindowedData, prepare_windows
+from grucast.data.pipeline import WindowedData, WindowPipeline
 from grucast.data.readers import from_dataframe, read_series, read_table
 from grucast.data.scaling import SCALER_KINDS, SeriesScaler
 from grucast.data.splits import SeriesSplit, SplitPlan, plan_splits
@@ -38,6 +39,7 @@ __all__ = [
     "TimeBasis",
     "WindowBatchSampler",
     "WindowDataset",
+    "WindowPipeline",
     "WindowedData",
     "calendar_features",
     "calendar_names",
@@ -47,7 +49,6 @@ __all__ = [
     "infer_frequency",
     "output_times",
     "plan_splits",
-    "prepare_windows",
     "read_series",
     "read_table",
     "suggest_window_norm",

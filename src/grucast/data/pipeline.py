@@ -1,24 +1,32 @@
-"""From validated series to scaled, split, windowed tensors in one call.
+"""The fitted pipeline between a user's series and a model's tensors.
 
-:func:`prepare_windows` plans the split, adds calendar features, fits the scaler on
-each series' training rows, writes each split once into a contiguous float32
-tensor, and wraps it in a lazy :class:`WindowDataset`. Nothing in the validation or
-test period can change what training sees: the scaler, the window-normalisation
-choice and every training window depend on training rows alone.
+:class:`WindowPipeline` learns everything the model's inputs depend on from the
+training part of the data, once: the window shape, the split rule, the calendar
+features, the window normalisation, the season, the per-series scaler, the column
+roles and the frequencies. Then it
+
+* turns series into lazy train / validation / test windows (:meth:`~WindowPipeline.transform`),
+* builds the inputs that forecast the steps after the end of each series
+  (:meth:`~WindowPipeline.forecast_inputs`),
+* and maps the model's outputs back to the data's units (:meth:`~WindowPipeline.inverse`).
+
+It is saved as one JSON document (:meth:`~WindowPipeline.to_dict`). Nothing in the
+validation or test period can change what training sees: the scaler, every
+"auto" choice and every training window depend on training rows alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from grucast.data._text import quote_list
-from grucast.data.errors import DataError
+from grucast.data.errors import DataError, NotFittedError
 from grucast.data.features import (
     CalendarEncoding,
     calendar_features,
@@ -27,45 +35,43 @@ from grucast.data.features import (
     default_calendar,
 )
 from grucast.data.frame import Series, SeriesSet
-from grucast.data.scaling import SeriesScaler, ScalerKind
+from grucast.data.frequency import Frequency
+from grucast.data.scaling import ScalerKind, SeriesScaler
 from grucast.data.splits import Part, SplitPlan, plan_splits
-from grucast.data.window_norm import (
-    WindowNorm,
-    check_window_norm,
-    denormalize,
-    normalize_window,
-    suggest_window_norm,
-    window_statistics,
-)
+from grucast.data.window_norm import WindowNorm, denormalize, normalize_window, suggest_window_norm, window_statistics
 from grucast.data.windows import Segment, WindowDataset
+from grucast.errors import option
+from grucast.evaluation.baselines import season_for_frequency
+
+#: Default lookback by the frequency's base unit: a week of hours, eight weeks of
+#: days, about three months of trading days; otherwise a few seasons.
+DEFAULT_LOOKBACK = {"h": 168, "D": 56, "B": 60, "W": 52, "M": 36, "Q": 12}
+#: Default horizon: one season.
+DEFAULT_HORIZON = {"h": 24, "D": 7, "B": 5, "W": 4, "M": 12, "Q": 4}
+
+
+def default_window(frequency: Frequency) -> tuple[int, int]:
+    """``(lookback, horizon)`` for a frequency: one season ahead, a few seasons back."""
+    base = "".join(ch for ch in frequency.alias if ch.isalpha())[:1]
+    base = {"H": "h", "T": "h", "m": "h", "S": "h"}.get(base, base)
+    horizon = DEFAULT_HORIZON.get(base, 1)
+    return max(DEFAULT_LOOKBACK.get(base, 48), 2 * horizon), horizon
 
 
 @dataclass(frozen=True, eq=False)
 class WindowedData:
-    """Everything a model needs from the data, and what undoes it on the way out.
+    """A set of series cut into lazy windows by a fitted :class:`WindowPipeline`.
 
     Attributes:
-        data: the series it was built from.
+        data: the series.
         plan: where each series was split.
-        scaler: the per-series scaler, fitted on training rows.
-        window_norm: the window normalisation in use.
-        calendar: the calendar features added as known covariates.
-        calendar_encoding: ``"cyclical"`` or ``"raw"``.
-        feature_names: the input features, in order: target, known covariates,
-            calendar features, past-only covariates.
-        n_known: how many features after the target are known over the horizon
-            (known covariates and calendar features).
-        train, val, test: lazy windows of each part (``stride`` applies to all).
+        pipeline: the fitted pipeline that made the windows (and undoes their scaling).
+        train, val, test: the windows of each part.
     """
 
     data: SeriesSet
     plan: SplitPlan
-    scaler: SeriesScaler
-    window_norm: WindowNorm
-    calendar: tuple[str, ...]
-    calendar_encoding: CalendarEncoding
-    feature_names: tuple[str, ...]
-    n_known: int
+    pipeline: WindowPipeline
     train: WindowDataset
     val: WindowDataset
     test: WindowDataset
@@ -80,287 +86,362 @@ class WindowedData:
         """Target rows per window."""
         return self.plan.horizon
 
-    @property
-    def n_features(self) -> int:
-        """Features per input row."""
-        return len(self.feature_names)
-
     def split(self, part: Part) -> WindowDataset:
         """The windows of ``"train"``, ``"val"`` or ``"test"``."""
         return {"train": self.train, "val": self.val, "test": self.test}[part]
 
-    def inverse_target(self, forecast: Tensor, batch: Mapping[str, Tensor]) -> Tensor:
-        """Forecasts (or targets) of a batch back in the data's units.
 
-        Undoes the window normalisation, then the per-series scaler.
+class WindowPipeline:
+    """Split, calendar, scaling and window normalisation, learned from training rows.
+
+    Construct it with the settings (``None`` and ``"auto"`` mean "decide from the
+    data"), then :meth:`fit` it; :class:`grucast.settings.Settings` checks the values
+    and builds one with :meth:`~grucast.settings.Settings.make_pipeline`.
+
+    Args:
+        lookback: input rows per window; ``None``: from the frequency.
+        horizon: target rows per window; ``None``: one season of the frequency.
+        test_size: rows at the end of each series for testing: steps, or a fraction
+            below 1 (at least one horizon).
+        val_size: rows before the test part for validation, likewise; 0 for none.
+        scaler: ``"standard"``, ``"minmax"``, ``"robust"`` or ``"none"``.
+        window_norm: ``"none"``, ``"last"``, ``"mean_std"``, or ``"auto"`` (see
+            :func:`grucast.data.window_norm.suggest_window_norm`).
+        calendar: calendar features to add as known covariates; ``"auto"`` keeps
+            those of the frequency that every series' training part covers twice.
+        calendar_encoding: ``"cyclical"`` (sin, cos pairs) or ``"raw"``.
+        season: seasonal period (seasonal naive, MASE); ``None``: from the frequency.
+
+    Fitted attributes (after :meth:`fit`):
+        lookback_, horizon_, season_, window_norm_, calendar_: the resolved settings.
+        scaler_: the per-series :class:`SeriesScaler`, fitted on training rows.
+        feature_names_: the input features in order: target, known covariates,
+            calendar features, past-only covariates.
+        n_known_: features after the target known over the horizon (known
+            covariates and calendar features).
+        target_, known_covariates_, past_covariates_, time_column_: column roles.
+        series_: series names; frequencies_: ``{series: Frequency}``.
+        nonnegative_: ``{series: bool}``, series never negative in training, whose
+            forecasts are clipped at zero.
+    """
+
+    def __init__(
+        self,
+        lookback: int | None = None,
+        horizon: int | None = None,
+        *,
+        test_size: float = 0.1,
+        val_size: float = 0.1,
+        scaler: ScalerKind = "standard",
+        window_norm: WindowNorm | str = "auto",
+        calendar: Sequence[str] | str = "auto",
+        calendar_encoding: CalendarEncoding = "cyclical",
+        season: int | None = None,
+    ) -> None:
+        self.lookback = lookback
+        self.horizon = horizon
+        self.test_size = test_size
+        self.val_size = val_size
+        self.scaler = scaler
+        self.window_norm = window_norm
+        self.calendar = calendar
+        self.calendar_encoding = calendar_encoding
+        self.season = season
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, data: SeriesSet) -> WindowPipeline:
+        """Resolve every "auto" and fit the scaler, from the training part of ``data``.
+
+        Raises:
+            DataError: series too short for the window or the split, or calendar
+                features asked of integer steps.
+        """
+        first = data.series[0].frequency
+        lookback, horizon = default_window(first)
+        self.lookback_ = self.lookback or lookback
+        self.horizon_ = self.horizon or horizon
+        plan = self._plan(data)
+        self.season_ = self.season or season_for_frequency(first)
+        self.calendar_ = _resolve_calendar(data, self.calendar, plan)
+        self.window_norm_ = suggest_window_norm(data, plan) if self.window_norm == "auto" else self.window_norm
+        self.target_ = data.target
+        self.known_covariates_ = data.known_covariates
+        self.past_covariates_ = data.past_covariates
+        self.time_column_ = data.time_column
+        self.feature_names_ = (
+            (data.target,) + data.known_covariates + calendar_names(self.calendar_, self.calendar_encoding)
+            + data.past_covariates
+        )
+        self.n_known_ = len(data.known_covariates) + len(calendar_names(self.calendar_, self.calendar_encoding))
+        self.series_ = data.names
+        self.frequencies_ = {series.name: series.frequency for series in data}
+        train_columns = {
+            series.name: self._columns(series, slice(0, plan[series.name].train_end)) for series in data
+        }
+        self.scaler_ = SeriesScaler(self.scaler).fit(train_columns, self.feature_names_)
+        self.nonnegative_ = {name: bool((columns[0] >= 0).all()) for name, columns in train_columns.items()}
+        return self
+
+    def fit_transform(self, data: SeriesSet, *, stride: int = 1) -> WindowedData:
+        """:meth:`fit`, then :meth:`transform` the same data."""
+        return self.fit(data).transform(data, stride=stride)
+
+    @property
+    def is_fitted(self) -> bool:
+        """True after :meth:`fit` or :meth:`from_dict`."""
+        return hasattr(self, "scaler_")
+
+    @property
+    def n_features(self) -> int:
+        """Features per input row."""
+        self._check_fitted()
+        return len(self.feature_names_)
+
+    # ------------------------------------------------------------ transform
+
+    def transform(self, data: SeriesSet, *, stride: int = 1) -> WindowedData:
+        """The train, validation and test windows of ``data``, split by this pipeline's rule.
 
         Args:
-            forecast: ``(B, H, 1)`` in the units the model sees.
-            batch: the batch it was made for (its ``offset``, ``scale``, ``series``).
-
-        Returns:
-            ``(B, H, 1)`` float64 in the original units.
+            data: series with the columns the pipeline was fitted on, each one it knows.
+            stride: rows between consecutive window starts.
         """
-        restored = denormalize(forecast, batch["offset"].to(forecast.device), batch["scale"].to(forecast.device))
-        return self.scaler.inverse_target(restored, batch["series"].to(forecast.device))
+        self.check_compatible(data)
+        plan = self._plan(data)
+        parts = {}
+        for part in ("train", "val", "test"):
+            values, segments = self._split_tensor(data, plan, part)
+            parts[part] = WindowDataset(
+                values, segments, lookback=self.lookback_, horizon=self.horizon_, n_known=self.n_known_,
+                stride=stride, window_norm=self.window_norm_,
+            )
+        return WindowedData(data=data, plan=plan, pipeline=self, **parts)
 
-    def forecast_batch(self, future_known: Mapping[str, np.ndarray] | None = None) -> tuple[dict[str, Tensor], np.ndarray]:
+    def forecast_inputs(
+        self, history: SeriesSet, future: Mapping[str, np.ndarray] | None = None
+    ) -> tuple[dict[str, Tensor], np.ndarray]:
         """Inputs for forecasting the ``horizon`` steps after the end of every series.
 
-        See :func:`forecast_inputs`, called with these windows' settings.
+        Only the last ``lookback`` rows of each series are read, scaled with the
+        fitted scaler.
+
+        Args:
+            history: the series to continue; each must be one the pipeline knows.
+            future: ``{series: (horizon, K) array}`` of the known covariates over the
+                horizon; needed only when there are any.
+
+        Returns:
+            A batch like a :class:`WindowDataset` batch (without ``y``), one row per
+            series (``series`` numbers them in ``history``'s order), and the
+            ``(S, horizon)`` future times.
+
+        Raises:
+            DataError: a series is shorter than ``lookback``, unknown, or has known
+                covariates that ``future`` lacks.
         """
-        return forecast_inputs(
-            self.data,
-            lookback=self.lookback,
-            horizon=self.horizon,
-            scaler=self.scaler,
-            calendar=self.calendar,
-            calendar_encoding=self.calendar_encoding,
-            window_norm=self.window_norm,
-            future_known=future_known,
-        )
-
-    def describe(self) -> dict[str, Any]:
-        """The settings that rebuild these windows, as plain Python (JSON-ready)."""
-        return {
-            "lookback": self.lookback,
-            "horizon": self.horizon,
-            "window_norm": self.window_norm,
-            "calendar": list(self.calendar),
-            "calendar_encoding": self.calendar_encoding,
-            "feature_names": list(self.feature_names),
-            "n_known": self.n_known,
-            "scaler": self.scaler.to_dict(),
-            "split": {s.name: {"length": s.length, "train_end": s.train_end, "val_end": s.val_end} for s in self.plan},
-        }
-
-
-def forecast_inputs(
-    data: SeriesSet,
-    *,
-    lookback: int,
-    horizon: int,
-    scaler: SeriesScaler,
-    calendar: Sequence[str],
-    calendar_encoding: CalendarEncoding,
-    window_norm: WindowNorm,
-    future_known: Mapping[str, np.ndarray] | None = None,
-) -> tuple[dict[str, Tensor], np.ndarray]:
-    """Inputs for forecasting the ``horizon`` steps after the end of every series.
-
-    Only the last ``lookback`` rows of each series are read, scaled with the given
-    (already fitted) scaler, so this serves a model loaded from disk on new data.
-
-    Args:
-        data: the series to forecast; every one must be known to ``scaler``.
-        lookback, horizon: the model's window.
-        scaler: the fitted per-series scaler.
-        calendar, calendar_encoding: the calendar features the model was trained with.
-        window_norm: the window normalisation the model was trained with.
-        future_known: ``{series: (H, K_user) array}`` of the user's known
-            covariates over the horizon; needed only when there are any.
-
-    Returns:
-        A batch like a :class:`WindowDataset` batch (without ``y``), one row per
-        series, and the ``(S, H)`` future times.
-
-    Raises:
-        DataError: a series is shorter than ``lookback``, unknown to the scaler, or
-            has known covariates that ``future_known`` lacks.
-    """
-    for series in data:
-        if len(series) < lookback:
-            raise DataError(
-                f"series {series.name!r} has {len(series)} rows but the model reads the last {lookback}; "
-                "give a longer history"
-            )
-        scaler.index(series.name)
-    n_known = len(data.known_covariates) + len(calendar_names(calendar, calendar_encoding))
-    user_known = len(data.known_covariates)
-    inputs, futures, times = [], [], []
-    for series in data:
-        future_time = series.frequency.future(series.time[-1], horizon)
-        columns = _columns(series, calendar, calendar_encoding, slice(len(series) - lookback, len(series)))
-        inputs.append(np.column_stack(
-            [scaler.transform(series.name, j, column) for j, column in enumerate(columns)]
-        ))
-        known = np.zeros((horizon, 0))
-        if user_known:
-            if future_known is None or series.name not in future_known:
+        self.check_compatible(history)
+        lookback, horizon = self.lookback_, self.horizon_
+        for series in history:
+            if len(series) < lookback:
                 raise DataError(
-                    f"forecasting series {series.name!r} needs the future values of its known covariates "
-                    f"{quote_list(data.known_covariates)} for the next {horizon} steps; pass future_known="
+                    f"series {series.name!r} has {len(series)} rows but the model reads the last {lookback}; "
+                    "give a longer history"
                 )
-            known = np.asarray(future_known[series.name], dtype=np.float64).reshape(horizon, user_known)
-        if calendar:
-            known = np.column_stack([known, calendar_features(future_time, calendar, calendar_encoding)])
-        futures.append(np.column_stack(
-            [scaler.transform(series.name, 1 + j, known[:, j]) for j in range(n_known)]
-        ) if n_known else np.zeros((horizon, 0)))
-        times.append(future_time)
-    x = torch.from_numpy(np.stack(inputs)).float()
-    offset, scale = window_statistics(x, window_norm)
-    if window_norm != "none":
-        x = normalize_window(x, offset, scale)
-    batch = {
-        "x": x,
-        "known_future": torch.from_numpy(np.stack(futures)).float(),
-        "series": torch.tensor([scaler.index(series.name) for series in data]),
-        "start": torch.tensor([len(series) - lookback for series in data]),
-        "offset": offset,
-        "scale": scale,
-    }
-    return batch, np.stack(times)
+        n_user = len(self.known_covariates_)
+        inputs, futures, times = [], [], []
+        for series in history:
+            future_time = series.frequency.future(series.time[-1], horizon)
+            columns = self._columns(series, slice(len(series) - lookback, len(series)))
+            inputs.append(np.column_stack(
+                [self.scaler_.transform(series.name, j, column) for j, column in enumerate(columns)]
+            ))
+            known = np.zeros((horizon, 0))
+            if n_user:
+                if future is None or series.name not in future:
+                    raise DataError(
+                        f"forecasting series {series.name!r} needs the future values of its known covariates "
+                        f"{quote_list(self.known_covariates_)} for the next {horizon} steps; give them with the history"
+                    )
+                known = np.asarray(future[series.name], dtype=np.float64).reshape(horizon, n_user)
+            if self.calendar_:
+                known = np.column_stack([known, calendar_features(future_time, self.calendar_, self.calendar_encoding)])
+            futures.append(np.column_stack(
+                [self.scaler_.transform(series.name, 1 + j, known[:, j]) for j in range(self.n_known_)]
+            ) if self.n_known_ else np.zeros((horizon, 0)))
+            times.append(future_time)
+        x = torch.from_numpy(np.stack(inputs)).float()
+        offset, scale = window_statistics(x, self.window_norm_)
+        if self.window_norm_ != "none":
+            x = normalize_window(x, offset, scale)
+        batch = {
+            "x": x,
+            "known_future": torch.from_numpy(np.stack(futures)).float(),
+            "series": torch.arange(len(history)),
+            "start": torch.tensor([len(series) - lookback for series in history]),
+            "offset": offset,
+            "scale": scale,
+        }
+        return batch, np.stack(times)
 
+    def inverse(self, values: Tensor, batch: Mapping[str, Tensor], data: SeriesSet, *, clip: bool = True) -> np.ndarray:
+        """Model outputs (or targets) of a batch in the data's units.
 
-def prepare_windows(
-    data: SeriesSet,
-    *,
-    lookback: int,
-    horizon: int,
-    test_size: float = 0.1,
-    val_size: float = 0.1,
-    stride: int = 1,
-    scaler: ScalerKind | SeriesScaler = "standard",
-    window_norm: WindowNorm | Literal["auto"] = "auto",
-    calendar: Sequence[str] | Literal["auto"] | None = "auto",
-    calendar_encoding: CalendarEncoding = "cyclical",
-) -> WindowedData:
-    """Split, scale and window a set of series, leak-free.
+        Undoes the window normalisation, then the per-series scaler; with ``clip``,
+        series never negative in training get no negative value.
 
-    Args:
-        data: the validated series.
-        lookback: input rows per window.
-        horizon: target rows per window.
-        test_size: rows at the end of each series for testing: steps, or a fraction
-            below 1 (at least one horizon). Default: 10 %.
-        val_size: rows before the test part for validation, likewise; 0 for none.
-        stride: rows between consecutive window starts.
-        scaler: ``"standard"``, ``"minmax"``, ``"robust"``, ``"none"``, or an already
-            fitted :class:`SeriesScaler` to reuse (e.g. loaded with a model).
-        window_norm: ``"none"``, ``"last"``, ``"mean_std"``, or ``"auto"``, which picks
-            ``"last"`` when the training data trends out of its range (see
-            :func:`grucast.data.window_norm.suggest_window_norm`).
-        calendar: calendar features to add as known covariates; ``"auto"`` picks
-            them from the frequency (none for integer steps), ``None`` adds none.
-        calendar_encoding: ``"cyclical"`` (sin, cos pairs) or ``"raw"``.
+        Args:
+            values: ``(B, H, 1)`` in the units the model sees.
+            batch: the batch they were made for: its ``offset``, ``scale`` and
+                ``series`` (the series' position in ``data``).
+            data: the series the batch was made from.
+            clip: clip at zero where the series was never negative in training.
 
-    Raises:
-        DataError: series too short for the window or the split, or calendar
-            features asked of integer steps.
-    """
-    check_window_norm(window_norm, allow_auto=True)
-    plan = plan_splits(data, lookback=lookback, horizon=horizon, test_size=test_size, val_size=val_size)
-    features = _resolve_calendar(data, calendar, plan)
-    feature_names = (
-        (data.target,) + data.known_covariates + calendar_names(features, calendar_encoding) + data.past_covariates
-    )
-    n_known = len(data.known_covariates) + len(calendar_names(features, calendar_encoding))
-    if isinstance(scaler, SeriesScaler):
-        if list(scaler.columns_) != list(feature_names):
-            raise DataError(
-                f"the given scaler was fitted on columns {quote_list(scaler.columns_)}, but these windows have "
-                f"{quote_list(feature_names)}; prepare the data with the same columns and calendar features"
-            )
-        unknown = [series.name for series in data if series.name not in scaler.series_]
+        Returns:
+            ``(B, H)`` float64.
+        """
+        rows = torch.as_tensor(self.scaler_.rows(data.names))[batch["series"].cpu()]
+        restored = denormalize(values.cpu(), batch["offset"].cpu(), batch["scale"].cpu())
+        out = self.scaler_.inverse_target(restored, rows)[..., 0].numpy()
+        if clip:
+            # A quantity never below zero in training (power, counts, prices): a
+            # negative forecast or bound is never closer to the truth than zero.
+            floor = np.array([0.0 if self.nonnegative_[name] else -np.inf for name in self.scaler_.series_])
+            out = np.maximum(out, floor[rows.numpy()][:, None])
+        return out
+
+    def check_compatible(self, data: SeriesSet) -> None:
+        """Refuse data whose columns or series differ from what the pipeline was fitted on."""
+        self._check_fitted()
+        got = {"target": data.target, "known covariates": data.known_covariates, "past covariates": data.past_covariates}
+        expected = {
+            "target": self.target_, "known covariates": self.known_covariates_, "past covariates": self.past_covariates_,
+        }
+        for key, value in got.items():
+            if value != expected[key]:
+                raise DataError(
+                    f"the data's {key} {value!r} differ from the model's {expected[key]!r}; "
+                    "give the same columns the model was trained on"
+                )
+        unknown = [name for name in data.names if name not in self.frequencies_]
         if unknown:
             raise DataError(
-                f"series {quote_list(unknown)} were not in the data the given scaler was fitted on "
-                f"({quote_list(scaler.series_)}); forecast only series the model was trained on"
+                f"series {quote_list(unknown[:5])} were not in the training data, so they have no fitted scaler; "
+                f"the model knows {quote_list(self.series_[:10])}"
             )
-        # Rows in the data's order, so that a batch's series index picks its own statistics.
-        fitted = scaler.select(data.names)
-    else:
-        fitted = SeriesScaler(scaler).fit(
-            {
-                series.name: _columns(series, features, calendar_encoding, slice(0, plan[series.name].train_end))
-                for series in data
-            },
-            feature_names,
+
+    # ---------------------------------------------------------- save / load
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything fitted, as plain Python (JSON-ready); :meth:`from_dict` reverses it."""
+        self._check_fitted()
+        return {
+            "lookback": self.lookback_,
+            "horizon": self.horizon_,
+            "test_size": self.test_size,
+            "val_size": self.val_size,
+            "window_norm": self.window_norm_,
+            "calendar": list(self.calendar_),
+            "calendar_encoding": self.calendar_encoding,
+            "season": self.season_,
+            "target": self.target_,
+            "known_covariates": list(self.known_covariates_),
+            "past_covariates": list(self.past_covariates_),
+            "time_column": self.time_column_,
+            "feature_names": list(self.feature_names_),
+            "n_known": self.n_known_,
+            "frequencies": {name: {"alias": f.alias, "step": f.step} for name, f in self.frequencies_.items()},
+            "nonnegative": dict(self.nonnegative_),
+            "scaler": self.scaler_.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, state: Mapping[str, Any]) -> WindowPipeline:
+        """A fitted pipeline from :meth:`to_dict` (its settings are the resolved ones)."""
+        pipeline = cls(
+            state["lookback"], state["horizon"], test_size=state["test_size"], val_size=state["val_size"],
+            scaler=state["scaler"]["kind"], window_norm=state["window_norm"], calendar=tuple(state["calendar"]),
+            calendar_encoding=state["calendar_encoding"], season=state["season"],
         )
-    norm: WindowNorm = suggest_window_norm(data, plan) if window_norm == "auto" else window_norm
-    parts = {}
-    for part in ("train", "val", "test"):
-        values, segments = _split_tensor(data, plan, part, fitted, features, calendar_encoding, len(feature_names))
-        parts[part] = WindowDataset(
-            values, segments, lookback=lookback, horizon=horizon, n_known=n_known, stride=stride, window_norm=norm
+        pipeline.lookback_ = int(state["lookback"])
+        pipeline.horizon_ = int(state["horizon"])
+        pipeline.season_ = int(state["season"])
+        pipeline.window_norm_ = state["window_norm"]
+        pipeline.calendar_ = tuple(state["calendar"])
+        pipeline.target_ = state["target"]
+        pipeline.known_covariates_ = tuple(state["known_covariates"])
+        pipeline.past_covariates_ = tuple(state["past_covariates"])
+        pipeline.time_column_ = state["time_column"]
+        pipeline.feature_names_ = tuple(state["feature_names"])
+        pipeline.n_known_ = int(state["n_known"])
+        pipeline.frequencies_ = {
+            name: Frequency(f["alias"], step=int(f["step"])) for name, f in state["frequencies"].items()
+        }
+        pipeline.series_ = tuple(pipeline.frequencies_)
+        pipeline.nonnegative_ = {name: bool(flag) for name, flag in state["nonnegative"].items()}
+        pipeline.scaler_ = SeriesScaler.from_dict(state["scaler"])
+        return pipeline
+
+    # -------------------------------------------------------------- helpers
+
+    def _check_fitted(self) -> None:
+        if not self.is_fitted:
+            raise NotFittedError("this WindowPipeline is not fitted yet; call fit(data) first")
+
+    def _plan(self, data: SeriesSet) -> SplitPlan:
+        return plan_splits(
+            data, lookback=self.lookback_, horizon=self.horizon_, test_size=self.test_size, val_size=self.val_size
         )
-    return WindowedData(
-        data=data,
-        plan=plan,
-        scaler=fitted,
-        window_norm=norm,
-        calendar=features,
-        calendar_encoding=calendar_encoding,
-        feature_names=feature_names,
-        n_known=n_known,
-        **parts,
-    )
+
+    def _columns(self, series: Series, rows: slice) -> list[np.ndarray]:
+        # Views where possible: target, known covariates, calendar, past covariates.
+        columns = [series.target[rows]]
+        columns += [series.known[rows, j] for j in range(series.known.shape[1])]
+        if self.calendar_:
+            table = calendar_features(series.time[rows], self.calendar_, self.calendar_encoding)
+            columns += [table[:, j] for j in range(table.shape[1])]
+        columns += [series.past[rows, j] for j in range(series.past.shape[1])]
+        return columns
+
+    def _split_tensor(self, data: SeriesSet, plan: SplitPlan, part: Part) -> tuple[Tensor, list[Segment]]:
+        """One contiguous float32 tensor with every series' rows for ``part``.
+
+        Validation and test segments start ``lookback`` rows before the part, so
+        their first window's inputs are the rows just before it.
+        """
+        ranges = []
+        for index, series in enumerate(data):
+            start, end = plan[series.name].bounds(part)
+            first = 0 if part == "train" else start - plan.lookback
+            ranges.append((index, series, first, end))
+        total = sum(end - first for _, _, first, end in ranges)
+        values = torch.empty((total, len(self.feature_names_)), dtype=torch.float32)
+        segments, offset = [], 0
+        for index, series, first, end in ranges:
+            block = values[offset : offset + end - first]
+            for j, column in enumerate(self._columns(series, slice(first, end))):
+                # Column by column: temporaries stay one column long.
+                block[:, j] = torch.from_numpy(self.scaler_.transform(series.name, j, column))
+            segments.append(Segment(series=index, offset=offset, first_row=first, length=end - first))
+            offset += end - first
+        return values, segments
 
 
-def _resolve_calendar(data: SeriesSet, calendar: Sequence[str] | str | None, plan: SplitPlan) -> tuple[str, ...]:
-    if calendar is None:
+def _resolve_calendar(data: SeriesSet, calendar: Sequence[str] | str, plan: SplitPlan) -> tuple[str, ...]:
+    if calendar != "auto":
+        return tuple(calendar)
+    chosen = {default_calendar(series.frequency) for series in data}
+    if len(chosen) > 1:
+        raise DataError(
+            "the series have different frequencies, so calendar='auto' cannot pick one set of calendar "
+            f"features; give {option('calendar')} a list of features, or 'none'"
+        )
+    features = chosen.pop()
+    if not features:
         return ()
-    if calendar == "auto":
-        chosen = {default_calendar(series.frequency) for series in data}
-        if len(chosen) > 1:
-            raise DataError(
-                "the series have different frequencies, so calendar='auto' cannot pick one set of calendar "
-                "features; pass calendar= a list of features, or None"
-            )
-        features = chosen.pop()
-        if not features:
-            return ()
-        # Keep only cycles that every series' training part covers twice.
-        spans = []
-        for series in data:
-            end = plan[series.name].train_end
-            spans.append((series.time[end - 1] - series.time[0]) / np.timedelta64(1, "D"))
-        return covered_features(features, float(min(spans)))
-    if isinstance(calendar, str):
-        raise DataError(f"calendar must be 'auto', None or a list of features, got the string {calendar!r}")
-    return tuple(calendar)
-
-
-def _columns(series: Series, features: Sequence[str], encoding: CalendarEncoding, rows: slice) -> list[np.ndarray]:
-    # Views where possible: target, known covariates, calendar, past covariates.
-    columns = [series.target[rows]]
-    columns += [series.known[rows, j] for j in range(series.known.shape[1])]
-    if features:
-        table = calendar_features(series.time[rows], features, encoding)
-        columns += [table[:, j] for j in range(table.shape[1])]
-    columns += [series.past[rows, j] for j in range(series.past.shape[1])]
-    return columns
-
-
-def _split_tensor(
-    data: SeriesSet,
-    plan: SplitPlan,
-    part: Part,
-    scaler: SeriesScaler,
-    features: Sequence[str],
-    encoding: CalendarEncoding,
-    n_features: int,
-) -> tuple[Tensor, list[Segment]]:
-    """One contiguous float32 tensor with every series' rows for ``part``.
-
-    Validation and test segments start ``lookback`` rows before the part, so their
-    first window's inputs are the rows just before it.
-    """
-    ranges = []
-    for index, series in enumerate(data):
-        start, end = plan[series.name].bounds(part)
-        first = 0 if part == "train" else start - plan.lookback
-        ranges.append((index, series, first, end))
-    total = sum(end - first for _, _, first, end in ranges)
-    values = torch.empty((total, n_features), dtype=torch.float32)
-    segments, offset = [], 0
-    for index, series, first, end in ranges:
-        columns = _columns(series, features, encoding, slice(first, end))
-        block = values[offset : offset + end - first]
-        for j, column in enumerate(columns):
-            # Column by column: temporaries stay one column long.
-            block[:, j] = torch.from_numpy(scaler.transform(series.name, j, column))
-        segments.append(Segment(series=index, offset=offset, first_row=first, length=end - first))
-        offset += end - first
-    return values, segments
+    # Keep only cycles that every series' training part covers twice.
+    spans = []
+    for series in data:
+        end = plan[series.name].train_end
+        spans.append((series.time[end - 1] - series.time[0]) / np.timedelta64(1, "D"))
+    return covered_features(features, float(min(spans)))

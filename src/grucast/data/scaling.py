@@ -86,6 +86,7 @@ class SeriesScaler:
             for column, value in enumerate(values):
                 center[row, column], scale[row, column] = self._statistics(np.asarray(value, dtype=np.float64))
         self.series_ = tuple(names)
+        self._positions = None
         self.columns_ = tuple(columns)
         self.center_ = center
         self.scale_ = scale
@@ -107,11 +108,18 @@ class SeriesScaler:
     def index(self, name: str) -> int:
         """The row of series ``name`` in ``center_`` and ``scale_``."""
         self._check_fitted()
+        positions = self.__dict__.get("_positions")
+        if positions is None:
+            positions = self._positions = {one: row for row, one in enumerate(self.series_)}
         try:
-            return self.series_.index(name)
-        except ValueError:
+            return positions[name]
+        except KeyError:
             known = quote_list(self.series_)
             raise KeyError(f"the scaler was not fitted on series {name!r}; it knows {known}") from None
+
+    def rows(self, names: Sequence[str]) -> np.ndarray:
+        """``(len(names),)`` int64 rows of the series ``names``."""
+        return np.array([self.index(name) for name in names], dtype=np.int64)
 
     def transform(self, name: str, column: int, value: np.ndarray) -> np.ndarray:
         """Scale one column of one series: :math:`(x - c) / s`."""

@@ -18,8 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from grucast import checks
 from grucast.data.errors import DataError
 from grucast.data.frame import SeriesSet
+from grucast.errors import option
 
 Part = Literal["train", "val", "test"]
 PARTS: tuple[Part, ...] = ("train", "val", "test")
@@ -87,10 +89,7 @@ class SplitPlan:
 def check_window_shape(lookback: int, horizon: int, stride: int = 1) -> None:
     """Check that ``lookback``, ``horizon`` and ``stride`` are positive integers."""
     for name, value in (("lookback", lookback), ("horizon", horizon), ("stride", stride)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-        if value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value}")
+        checks.positive_int().check(name, value)
 
 
 def resolve_size(size: float, length: int, horizon: int, what: str) -> int:
@@ -105,19 +104,14 @@ def resolve_size(size: float, length: int, horizon: int, what: str) -> int:
         what: ``"test_size"`` or ``"val_size"``, for messages.
 
     Raises:
-        DataError: a negative size, a fractional step count, or fewer steps than
-            one horizon.
+        InputError: a negative size or a fractional step count.
+        DataError: fewer steps than one horizon.
     """
-    if isinstance(size, bool) or not isinstance(size, (int, float)):
-        raise TypeError(f"{what} must be a number of steps or a fraction, got {type(size).__name__} {size!r}")
-    if size < 0:
-        raise DataError(f"{what} must be at least 0, got {size}")
+    size = checks.Size().check(what, size)
     if size == 0:
         return 0
     if size < 1:
         return max(horizon, int(round(size * length)))
-    if size != int(size):
-        raise DataError(f"{what} ({size}) must be a whole number of steps, or a fraction below 1")
     steps = int(size)
     if steps < horizon:
         raise DataError(
@@ -155,8 +149,8 @@ def plan_splits(
         length = len(series)
         if length < lookback + horizon:
             raise DataError(
-                f"lookback ({lookback}) + horizon ({horizon}) is longer than series {series.name!r} ({length} rows). "
-                "Use a shorter lookback or more data."
+                f"lookback ({lookback}) + horizon ({horizon}) is longer than series {series.name!r} ({length} rows); "
+                f"use a shorter {option('lookback')} or more data"
             )
         test_rows = resolve_size(test_size, length, horizon, "test_size")
         val_rows = resolve_size(val_size, length, horizon, "val_size")
@@ -165,8 +159,8 @@ def plan_splits(
             raise DataError(
                 f"series {series.name!r} ({length} rows) keeps {train_rows} rows for training after {test_rows} test "
                 f"and {val_rows} validation rows, fewer than lookback ({lookback}) + horizon ({horizon}) = "
-                f"{lookback + horizon}; use a shorter lookback or horizon, a smaller test_size or val_size, "
-                "or more data"
+                f"{lookback + horizon}; use a shorter {option('lookback')} or {option('horizon')}, a smaller "
+                f"{option('test_size')} or {option('val_size')}, or more data"
             )
         splits.append(SeriesSplit(series.name, length, train_rows, train_rows + val_rows))
     return SplitPlan(lookback, horizon, tuple(splits))

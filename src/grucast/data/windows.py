@@ -26,6 +26,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from grucast import checks
 from grucast.data.splits import check_window_shape
 from grucast.data.window_norm import WindowNorm, check_window_norm, normalize_window, window_statistics
 
@@ -208,8 +209,7 @@ class WindowBatchSampler(Sampler[Tensor]):
         drop_last: bool = False,
         seed: int | None = None,
     ) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        batch_size = checks.positive_int().check("batch_size", batch_size)
         self.n_windows = n_windows
         self.batch_size = batch_size
         self.shuffle = shuffle

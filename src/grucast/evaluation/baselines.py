@@ -20,6 +20,8 @@ import re
 import numpy as np
 from numpy.typing import ArrayLike
 
+from grucast import checks
+
 __all__ = [
     "BASELINE_NAMES",
     "baseline_forecasts",
@@ -35,14 +37,6 @@ BASELINE_NAMES: tuple[str, ...] = ("naive", "seasonal_naive")
 # ---------------------------------------------------------------------------
 # Input checks
 # ---------------------------------------------------------------------------
-
-
-def _check_positive_int(value: int, name: str, hint: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}; {hint}")
-    return int(value)
 
 
 def _check_series(series: ArrayLike) -> np.ndarray:
@@ -124,7 +118,7 @@ def naive_forecast(series: ArrayLike, origins: ArrayLike, horizon: int) -> np.nd
         TypeError: the series is not numeric, origins are not integers, or
             ``horizon`` is not an int.
     """
-    horizon = _check_positive_int(horizon, "horizon", "forecast at least one step")
+    horizon = checks.positive_int().check("horizon", horizon, "forecast at least one step")
     values = _check_series(series)
     points = _check_origins(origins, len(values), 1, "naive")
     # (N, 1) index of the last observed value, broadcast over the horizon.
@@ -162,8 +156,8 @@ def seasonal_naive_forecast(series: ArrayLike, origins: ArrayLike, horizon: int,
         TypeError: the series is not numeric, origins are not integers, or
             ``horizon`` or ``season`` is not an int.
     """
-    horizon = _check_positive_int(horizon, "horizon", "forecast at least one step")
-    season = _check_positive_int(season, "season", "use 1 for no seasonality")
+    horizon = checks.positive_int().check("horizon", horizon, "forecast at least one step")
+    season = checks.positive_int().check("season", season, "use 1 for no seasonality")
     values = _check_series(series)
     points = _check_origins(origins, len(values), season, "seasonal naive")
     steps = np.arange(1, horizon + 1)

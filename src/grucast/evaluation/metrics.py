@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from grucast import checks
+
 __all__ = [
     "METRIC_NAMES",
     "UndefinedMetricError",
@@ -82,14 +84,6 @@ def _pair(y_true: ArrayLike, y_pred: ArrayLike) -> tuple[np.ndarray, np.ndarray]
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
-def _check_season(season: int) -> int:
-    if isinstance(season, bool) or not isinstance(season, (int, np.integer)):
-        raise TypeError(f"season must be an int, got {type(season).__name__} {season!r}")
-    if season < 1:
-        raise ValueError(f"season must be at least 1, got {season}; use 1 for no seasonality")
-    return int(season)
 
 
 # ---------------------------------------------------------------------------
@@ -269,7 +263,7 @@ def mase_scale(y_train: ArrayLike, season: int = 1) -> float:
             :math:`m + 1` values.
         TypeError: ``y_train`` is not numeric or ``season`` is not an int.
     """
-    season = _check_season(season)
+    season = checks.positive_int().check("season", season, "use 1 for no seasonality")
     train = _as_values(y_train, "y_train")
     if train.ndim != 1:
         raise ValueError(

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import numbers
-
 from torch import Tensor, nn
+
+from grucast import checks
 
 
 def check_positive_int(owner: str, name: str, value: object) -> int:
     """Return ``value`` as an int, or raise a message naming the model and the argument."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{owner}: {name} must be a positive int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {value}")
-    return int(value)
+    return checks.positive_int().check(f"{owner}: {name}", value)
 
 
 def check_dropout(owner: str, dropout: object) -> float:
-    if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
-        raise ValueError(f"{owner}: dropout must be a number in [0, 1), got {dropout!r}")
-    return float(dropout)
+    """Return ``dropout`` as a float in [0, 1), or raise a message naming the model."""
+    return checks.Real(low=0, high=1, high_open=True).check(f"{owner}: dropout", dropout)
 
 
 class RecurrentForecaster(nn.Module):

@@ -5,6 +5,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+#: How a forecaster covers the horizon: all steps at once, or a one-step model rolled forward.
+MULTI_STEP: tuple[str, ...] = ("direct", "recursive")
+
 
 def recursive_forecast(model: nn.Module, x: Tensor, known_future: Tensor, horizon: int) -> Tensor:
     """Roll a one-step model forward ``horizon`` steps, feeding back its own forecasts.

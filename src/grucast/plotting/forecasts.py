@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from grucast import checks
+
 from grucast.plotting._common import (
     BAND_ALPHA,
     BASELINE,
@@ -130,8 +132,7 @@ def plot_forecast(
         _check_kinds(where, ("history_time", times), ("actual_time", actual_times))
     if history_points is None:
         history_points = 4 * len(columns["value"])
-    if isinstance(history_points, bool) or not isinstance(history_points, (int, np.integer)) or history_points < 1:
-        raise ValueError(f"{where}: history_points must be a positive integer or None, got {history_points!r}")
+    checks.positive_int().check(f"{where}: history_points", history_points)
 
     ax = new_axes(ax, (10.0, 4.5), where)
     times, values = times[-history_points:], values[-history_points:]
@@ -208,8 +209,7 @@ def plot_test_period(
     where = "plot_test_period"
     check_level(where, level)
     check_pair(where, lower, upper)
-    if isinstance(max_points, bool) or not isinstance(max_points, (int, np.integer)) or max_points < 1:
-        raise ValueError(f"{where}: max_points must be a positive integer, got {max_points!r}")
+    checks.positive_int().check(f"{where}: max_points", max_points)
     x = as_times(times, "times", where)
     if len(x) == 0:
         raise ValueError(f"{where}: times is empty; there is nothing to plot.")

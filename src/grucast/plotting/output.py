@@ -11,6 +11,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 
+from grucast import checks
+
 __all__ = ["save_figure"]
 
 _WHERE = "save_figure"
@@ -75,8 +77,7 @@ def save_figure(ax_or_fig: Axes | Figure | Sequence[Axes], path: str | PathLike[
             f"{_WHERE}: writes PNG files, got path {str(path)!r}. Use a .png name, "
             "or call figure.savefig yourself for other formats."
         )
-    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or dpi <= 0:
-        raise ValueError(f"{_WHERE}: dpi must be a positive number, got {dpi!r}")
+    checks.Real(low=0, low_open=True).check(f"{_WHERE}: dpi", dpi)
     try:
         if figure.get_layout_engine() is None:
             figure.tight_layout()

@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader
 
 from grucast.data.windows import WindowBatchSampler, WindowDataset
 from grucast.runtime import keep_freed_memory
-from grucast.training.config import TrainConfig
+from grucast.settings import Settings
 from grucast.training.module import ForecastModule
 from grucast.training.sampler import RankShardedBatches
 
@@ -84,7 +84,7 @@ def fit_module(
     module: ForecastModule,
     train: WindowDataset,
     val: WindowDataset | None,
-    config: TrainConfig,
+    settings: Settings,
     run_dir: Path,
     callbacks: Sequence[pl.Callback] = (),
 ) -> FitResult:
@@ -94,7 +94,7 @@ def fit_module(
         module: the model and its loss.
         train: training windows.
         val: validation windows, or ``None``/empty to monitor the training loss.
-        config: the training settings.
+        settings: resolved settings (the training ones are read here).
         run_dir: where the CSV log and the best checkpoint go.
         callbacks: more Lightning callbacks (e.g. timing or custom logging).
     """
@@ -102,9 +102,9 @@ def fit_module(
         raise ValueError("no training windows: the training part is shorter than lookback + horizon")
     has_val = val is not None and len(val) > 0
     module.monitor = "val_loss" if has_val else "train_loss"
-    pl.seed_everything(config.seed, workers=True, verbose=False)
-    if config.threads is not None:
-        torch.set_num_threads(config.threads)
+    pl.seed_everything(settings.seed, workers=True, verbose=False)
+    if settings.threads is not None:
+        torch.set_num_threads(settings.threads)
     run_dir = Path(run_dir)
     callbacks = [
         *callbacks,
@@ -113,31 +113,34 @@ def fit_module(
             save_top_k=1, save_weights_only=True, enable_version_counter=False,
         ),
     ]
-    if config.patience > 0:
-        callbacks.append(EarlyStopping(monitor=module.monitor, mode="min", patience=config.patience))
-    on_cpu = config.accelerator in ("cpu", "auto") and not torch.cuda.is_available()
+    if settings.patience > 0:
+        callbacks.append(EarlyStopping(monitor=module.monitor, mode="min", patience=settings.patience))
+    on_cpu = settings.accelerator in ("cpu", "auto") and not torch.cuda.is_available()
+    strategy = settings.strategy
+    if strategy == "auto" and isinstance(settings.devices, int) and settings.devices > 1:
+        strategy = "ddp"  # processes that each run their share of every batch, on CPUs too
     with _quiet_lightning(), keep_freed_memory() if on_cpu else contextlib.nullcontext():
         logger = CSVLogger(run_dir, name="logs", version="")
-        progress = sys.stderr.isatty() if config.progress is None else config.progress
+        progress = sys.stderr.isatty() if settings.progress is None else settings.progress
         trainer = pl.Trainer(
-            max_epochs=config.epochs,
-            accelerator=config.accelerator,
-            devices=config.devices,
-            strategy=config.strategy,
-            num_nodes=config.num_nodes,
+            max_epochs=settings.epochs,
+            accelerator=settings.accelerator,
+            devices=settings.devices,
+            strategy=strategy,
+            num_nodes=settings.num_nodes,
             callbacks=callbacks,
             logger=logger,
-            gradient_clip_val=config.grad_clip or None,
-            deterministic=config.deterministic,
+            gradient_clip_val=settings.grad_clip or None,
+            deterministic=settings.deterministic,
             enable_progress_bar=progress,
             enable_model_summary=False,
             use_distributed_sampler=False,
-            limit_train_batches=config.limit_train_batches,
+            limit_train_batches=settings.max_batches or 1.0,
             num_sanity_val_steps=0,
             log_every_n_steps=1,
         )
-        train_loader = window_loader(train, config.batch_size, shuffle=True, seed=config.seed)
-        val_loader = window_loader(val, config.batch_size, shuffle=False, seed=config.seed) if has_val else None
+        train_loader = window_loader(train, settings.batch_size, shuffle=True, seed=settings.seed)
+        val_loader = window_loader(val, settings.batch_size, shuffle=False, seed=settings.seed) if has_val else None
         start = time.perf_counter()
         trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader)
         seconds = time.perf_counter() - start

@@ -9,53 +9,36 @@ import lightning.pytorch as pl
 import torch
 from torch import Tensor, nn
 
+from grucast.models.losses import LOSSES
 from grucast.models.rollout import recursive_forecast
-from grucast.training.config import TrainConfig
-
-MULTI_STEP = ("direct", "recursive")
-
-_LOSSES = {
-    "mse": nn.functional.mse_loss,
-    "mae": nn.functional.l1_loss,
-    "huber": nn.functional.huber_loss,
-}
+from grucast.settings import Settings
 
 
 class ForecastModule(pl.LightningModule):
     """Trains a model that maps a batch's ``x`` ``(B, L, F)`` to ``(B, H, 1)`` forecasts.
 
     Args:
-        model: a :mod:`grucast.models` forecaster. For ``multi_step="recursive"`` it
-            must have ``horizon == 1``: it is trained on the first target step
-            (teacher forcing) and rolled forward ``horizon`` steps to forecast.
-        config: the training settings.
-        horizon: steps forecast per window.
-        multi_step: ``"direct"`` (all steps at once) or ``"recursive"``.
+        model: a :mod:`grucast.models` forecaster. With ``multi_step="recursive"`` it
+            has ``horizon == 1``: it is trained on the first target step (teacher
+            forcing) and rolled forward ``settings.horizon`` steps to forecast.
+        settings: resolved settings (``horizon``, ``multi_step``, ``loss``, ``lr``,
+            ``weight_decay``, ``lr_schedule``, ``patience`` are read here).
         monitor: the logged loss that drives early stopping, checkpoints and the
             plateau schedule: ``"val_loss"``, or ``"train_loss"`` with no validation data.
     """
 
-    def __init__(
-        self,
-        model: nn.Module,
-        config: TrainConfig,
-        horizon: int,
-        multi_step: str = "direct",
-        monitor: str = "val_loss",
-    ) -> None:
+    def __init__(self, model: nn.Module, settings: Settings, monitor: str = "val_loss") -> None:
         super().__init__()
-        if multi_step not in MULTI_STEP:
-            raise ValueError(f"multi_step must be 'direct' or 'recursive', got {multi_step!r}")
-        if multi_step == "recursive" and getattr(model, "horizon", 1) != 1:
+        if settings.multi_step == "recursive" and getattr(model, "horizon", 1) != 1:
             raise ValueError(
                 f"multi_step='recursive' needs a one-step model (horizon=1), got horizon={model.horizon}"
             )
         self.model = model
-        self.config = config
-        self.horizon = horizon
-        self.multi_step = multi_step
+        self.settings = settings
+        self.horizon = settings.horizon
+        self.multi_step = settings.multi_step
         self.monitor = monitor
-        self._loss = _LOSSES[config.loss]
+        self._loss = LOSSES[settings.loss]
 
     def forward(self, batch: Mapping[str, Tensor]) -> Tensor:
         """Forecasts ``(B, horizon, 1)`` in the model's (scaled) units."""
@@ -82,15 +65,14 @@ class ForecastModule(pl.LightningModule):
         return loss
 
     def configure_optimizers(self) -> Any:
-        optimiser = torch.optim.Adam(
-            self.model.parameters(), lr=self.config.lr, weight_decay=self.config.weight_decay
-        )
-        if self.config.lr_schedule == "plateau":
+        settings = self.settings
+        optimiser = torch.optim.Adam(self.model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+        if settings.lr_schedule == "plateau":
             scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-                optimiser, factor=0.5, patience=max(1, self.config.patience // 2)
+                optimiser, factor=0.5, patience=max(1, settings.patience // 2)
             )
             return {"optimizer": optimiser, "lr_scheduler": {"scheduler": scheduler, "monitor": self.monitor}}
-        if self.config.lr_schedule == "cosine":
-            scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=self.config.epochs)
+        if settings.lr_schedule == "cosine":
+            scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=settings.epochs)
             return {"optimizer": optimiser, "lr_scheduler": scheduler}
         return optimiser

@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 
 from grucast.api import Forecaster
-from grucast.api.forecaster import calibration_sample, inference_batch_size
+from grucast.api.inference import inference_batch_size
+from grucast.api.intervals import calibration_sample
 from grucast.api.intervals import conformal_radius
 from grucast.data import NotFittedError, from_dataframe
+from grucast.errors import InputError, InputTypeError, RunFolderError
 
 
 def hourly_frame(rows: int = 1500, series: int = 2, seed: int = 0) -> pd.DataFrame:
@@ -50,10 +52,13 @@ def test_save_load_round_trip_gives_identical_forecasts(fitted, tmp_path):
     forecaster.save(tmp_path / "run")
     loaded = Forecaster.load(tmp_path / "run")
     pd.testing.assert_frame_equal(loaded.predict(data), forecaster.predict())
-    for name in ("config.json", "schema.json", "scaler.json", "model.safetensors", "logs/metrics.csv"):
+    for name in ("config.json", "pipeline.json", "intervals.json", "model.safetensors", "logs/metrics.csv"):
         assert (tmp_path / "run" / name).exists(), name
-    with pytest.raises(FileExistsError, match=r"already exists and is not empty; choose a new one or pass overwrite=True"):
+    with pytest.raises(RunFolderError, match=r"already exists and is not empty; choose another output folder or "
+                                             r"pass overwrite=True to replace that run"):
         forecaster.save(tmp_path / "run")
+    forecaster.save(tmp_path / "run", overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # replaced in place, nothing left beside it
 
 
 def test_windows_beat_naive_on_a_daily_cycle(fitted):
@@ -90,13 +95,19 @@ def test_errors_before_fit_and_on_bad_settings(tmp_path):
     with pytest.raises(NotFittedError, match=r"not fitted yet; call fit\(data\)"):
         Forecaster().predict()
     data = from_dataframe(hourly_frame(rows=400, series=1), time_col="time", target="load", series_col="site")
-    with pytest.raises(ValueError, match=r"unknown setting\(s\) epoch; known ones are"):
-        Forecaster(epoch=3).fit(data)
-    with pytest.raises(ValueError, match=r"unknown model 'tcn'; choose one of: gru, bigru"):
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'epoch'"):
+        Forecaster(epoch=3)
+    with pytest.raises(InputError, match=r"^unknown setting\(s\) epoch; known ones are model, lookback, horizon, "):
+        Forecaster().set_params(epoch=3)
+    with pytest.raises(InputError, match=r"^model must be one of gru, bigru, lstm, rnn, cnn-gru, mingru, got 'tcn'$"):
         Forecaster("tcn").fit(data)
+    with pytest.raises(InputError, match=r"^lookback must be a positive integer, got 0$"):
+        Forecaster(lookback=0).fit(data)
+    with pytest.raises(InputTypeError, match=r"^lookback must be a positive integer, got bool True$"):
+        Forecaster(lookback=True).fit(data)
     with pytest.raises(TypeError, match=r"fit expects a SeriesSet, got DataFrame"):
         Forecaster().fit(hourly_frame())
-    with pytest.raises(FileNotFoundError, match=r"is not a grucast run folder \(missing config.json"):
+    with pytest.raises(RunFolderError, match=r"is not a complete grucast run folder \(missing config.json"):
         Forecaster.load(tmp_path)
 
 
@@ -109,7 +120,7 @@ def test_non_negative_series_get_non_negative_forecasts_and_bounds():
     data = from_dataframe(frame, time_col="time", target="meter")
     forecaster = Forecaster("gru", lookback=24, horizon=3, hidden_size=8, num_layers=1, epochs=1, progress=False, threads=1)
     forecaster.fit(data)
-    assert forecaster.schema_["nonnegative"] is True
+    assert forecaster.pipeline_.nonnegative_ == {"meter": True}
     w = forecaster.forecast_windows()
     assert (w["lower"] >= 0).all() and (w["forecast"] >= 0).all()
     assert (w["lower"] == 0).any()
@@ -145,7 +156,7 @@ def test_forecasts_do_not_depend_on_the_inference_batch_size(fitted, monkeypatch
     forecaster, _ = fitted
     whole = forecaster.forecast_windows(part="train")
     # 7 windows per pass: many batches, the last one short, results stitched in order.
-    monkeypatch.setattr("grucast.api.forecaster.inference_batch_size", lambda *args, **kwargs: 7)
+    monkeypatch.setattr("grucast.api.inference.inference_batch_size", lambda *args, **kwargs: 7)
     pieces = forecaster.forecast_windows(part="train")
     for key in ("actual", "series", "origin"):
         np.testing.assert_array_equal(pieces[key], whole[key], err_msg=key)

@@ -1,4 +1,4 @@
-"""prepare_windows: leak-free splits, train-only statistics, inversion, forecasting inputs."""
+"""WindowPipeline: leak-free splits, train-only statistics, inversion, forecasting inputs, save/load."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ import pandas as pd
 import pytest
 import torch
 
-from grucast.data import DataError, SeriesScaler, SeriesSet, from_dataframe, prepare_windows
+from grucast.data import DataError, SeriesSet, WindowPipeline, from_dataframe
 from grucast.data.features import covered_features
+
+
+def prepare_windows(data: SeriesSet, **settings):
+    return WindowPipeline(**settings).fit_transform(data)
 
 
 def ramp() -> SeriesSet:
@@ -63,8 +67,7 @@ def test_changing_only_the_test_period_changes_nothing_in_training(scaler, windo
     changed_values[test_rows] = rng.normal(1e4, 1e3, test_rows.sum())  # a wild test period
     changed_temp[test_rows] = -1e3
     changed = prepare_windows(hourly_set(changed_values, changed_temp), **settings)
-    assert changed.scaler.to_dict() == prepared.scaler.to_dict()
-    assert changed.window_norm == prepared.window_norm
+    assert changed.pipeline.to_dict() == prepared.pipeline.to_dict()  # scaler, every "auto" choice
     for part in ("train", "val"):
         before, after = all_windows(prepared.split(part)), all_windows(changed.split(part))
         for key in before:
@@ -77,13 +80,13 @@ def test_scaler_statistics_come_from_training_rows_only():
     n = 300
     values = np.r_[rng.normal(5, 2, n), rng.normal(-3, 1, n)]
     data = hourly_set(values, rng.normal(0, 1, 2 * n))
-    prepared = prepare_windows(data, lookback=12, horizon=3, scaler="standard", calendar=None)
+    prepared = prepare_windows(data, lookback=12, horizon=3, scaler="standard", calendar=())
     end = prepared.plan["a"].train_end
     assert end == 240
-    row = prepared.scaler.index("b")
-    assert prepared.scaler.center_[row, 0] == pytest.approx(values[n : n + end].mean())
-    assert prepared.scaler.scale_[row, 0] == pytest.approx(values[n : n + end].std())
-    assert prepared.scaler.center_[row, 0] != pytest.approx(values[n:].mean())
+    row = prepared.pipeline.scaler_.index("b")
+    assert prepared.pipeline.scaler_.center_[row, 0] == pytest.approx(values[n : n + end].mean())
+    assert prepared.pipeline.scaler_.scale_[row, 0] == pytest.approx(values[n : n + end].std())
+    assert prepared.pipeline.scaler_.center_[row, 0] != pytest.approx(values[n:].mean())
 
 
 def test_inverse_target_gives_back_the_data():
@@ -91,20 +94,20 @@ def test_inverse_target_gives_back_the_data():
     prices = np.r_[100 + np.cumsum(rng.normal(0.5, 1, 300)), 20 + np.cumsum(rng.normal(0.1, 0.2, 300))]
     data = hourly_set(prices, rng.normal(0, 1, 600))
     prepared = prepare_windows(data, lookback=10, horizon=4, scaler="minmax", window_norm="auto")
-    assert prepared.window_norm == "last"  # a trending series leaves its training range
+    assert prepared.pipeline.window_norm_ == "last"  # a trending series leaves its training range
     batch = all_windows(prepared.test)
-    restored = prepared.inverse_target(batch["y"], batch)
+    restored = prepared.pipeline.inverse(batch["y"], batch, data, clip=False)
     pairs = zip(batch["series"].tolist(), batch["start"].tolist())
     expected = np.stack([data.series[s].target[start + 10 : start + 14] for s, start in pairs])
-    np.testing.assert_allclose(restored[:, :, 0].numpy(), expected, rtol=1e-5)
+    np.testing.assert_allclose(restored, expected, rtol=1e-5)
 
 
 def test_feature_layout_and_calendar():
     rng = np.random.default_rng(3)
     data = hourly_set(rng.normal(0, 1, 200), rng.normal(0, 1, 200))
     prepared = prepare_windows(data, lookback=8, horizon=2, scaler="none", window_norm="none", calendar=["hour"])
-    assert prepared.feature_names == ("load", "temp", "hour_sin", "hour_cos")
-    assert prepared.n_known == 3
+    assert prepared.pipeline.feature_names_ == ("load", "temp", "hour_sin", "hour_cos")
+    assert prepared.pipeline.n_known_ == 3
     batch = prepared.train[torch.tensor([0])]
     hours = np.arange(8, 10)  # targets at 08:00 and 09:00 on the first day
     np.testing.assert_allclose(batch["known_future"][0, :, 1].numpy(), np.sin(2 * np.pi * hours / 24), atol=1e-6)
@@ -118,55 +121,62 @@ def test_forecast_batch_uses_the_last_rows_and_future_times():
         frequency="h",
     )
     prepared = prepare_windows(data, lookback=5, horizon=3, scaler="standard", window_norm="none", calendar=["hour"])
-    batch, times = prepared.forecast_batch()
+    batch, times = prepared.pipeline.forecast_inputs(data)
     assert batch["x"].shape == (2, 5, 3) and batch["known_future"].shape == (2, 3, 2)
-    expected = prepared.scaler.transform("x", 0, np.arange(45.0, 50.0))
+    expected = prepared.pipeline.scaler_.transform("x", 0, np.arange(45.0, 50.0))
     np.testing.assert_allclose(batch["x"][0, :, 0].numpy(), expected, rtol=1e-6)
     assert times[0, 0] == np.datetime64("2024-01-03T02:00")
-    hour_sin = prepared.scaler.transform("x", 1, np.sin(2 * np.pi * np.array([2, 3, 4]) / 24))
+    hour_sin = prepared.pipeline.scaler_.transform("x", 1, np.sin(2 * np.pi * np.array([2, 3, 4]) / 24))
     np.testing.assert_allclose(batch["known_future"][0, :, 0].numpy(), hour_sin, rtol=1e-5)
 
 
 def test_forecast_needs_future_known_covariates():
     rng = np.random.default_rng(4)
-    prepared = prepare_windows(hourly_set(rng.normal(0, 1, 200), rng.normal(0, 1, 200)), lookback=8, horizon=2)
+    data = hourly_set(rng.normal(0, 1, 200), rng.normal(0, 1, 200))
+    prepared = prepare_windows(data, lookback=8, horizon=2)
     with pytest.raises(DataError, match=re.escape("forecasting series 'a' needs the future values of its known "
-                                                  "covariates 'temp' for the next 2 steps; pass future_known=")):
-        prepared.forecast_batch()
-    batch, _ = prepared.forecast_batch({"a": np.zeros(2), "b": np.ones(2)})
+                                                  "covariates 'temp' for the next 2 steps; give them with the history")):
+        prepared.pipeline.forecast_inputs(data)
+    batch, _ = prepared.pipeline.forecast_inputs(data, {"a": np.zeros(2), "b": np.ones(2)})
     # temp + (sin, cos) of hour: ~8 days of hours cover the daily cycle twice,
     # but not the weekly or yearly ones, so "auto" keeps the hour alone.
     assert batch["known_future"].shape == (2, 2, 3)
 
 
-def test_reusing_a_fitted_scaler():
-    first = prepare_windows(ramp(), lookback=4, horizon=2)
-    saved = SeriesScaler.from_dict(first.scaler.to_dict())
-    again = prepare_windows(SeriesSet.from_arrays({"r": np.arange(100.0) * 3}), lookback=4, horizon=2, scaler=saved)
-    np.testing.assert_array_equal(again.scaler.center_, first.scaler.center_)
-    assert again.describe()["scaler"] == first.describe()["scaler"]
+def test_a_saved_pipeline_transforms_new_data_like_the_fitted_one():
+    import json
+
+    first = prepare_windows(ramp(), lookback=4, horizon=2, window_norm="none")
+    saved = json.loads(json.dumps(first.pipeline.to_dict()))
+    loaded = WindowPipeline.from_dict(saved)
+    assert loaded.to_dict() == first.pipeline.to_dict()
+    again = loaded.transform(SeriesSet.from_arrays({"r": np.arange(100.0) * 3}))
+    np.testing.assert_array_equal(loaded.scaler_.center_, first.pipeline.scaler_.center_)
+    # Scaled with the first data's statistics (mean 39.5 of rows 0..79), not refitted on the tripled ramp.
+    x = again.train[torch.tensor([0])]["x"][0, :, 0]
+    np.testing.assert_allclose(x.numpy(), first.pipeline.scaler_.transform("r", 0, np.arange(4.0) * 3), rtol=1e-6)
 
 
 def test_calendar_for_integer_steps_is_refused():
     with pytest.raises(DataError, match=re.escape("calendar features need timestamps, but the series is indexed by "
                                                   "integer steps")):
         prepare_windows(ramp(), lookback=4, horizon=2, calendar=["hour"])
-    assert prepare_windows(ramp(), lookback=4, horizon=2).calendar == ()
+    assert prepare_windows(ramp(), lookback=4, horizon=2).pipeline.calendar_ == ()
 
 
-def test_reused_scaler_follows_the_data_order():
+def test_series_in_another_order_are_scaled_and_restored_by_name():
     data = SeriesSet.from_arrays({"a": np.arange(60.0), "b": 100 + 2 * np.arange(60.0)})
-    first = prepare_windows(data, lookback=4, horizon=2, window_norm="none")
-    state = first.scaler.to_dict()  # saved in the order a, b
+    pipeline = WindowPipeline(4, 2, window_norm="none").fit(data)
     swapped = SeriesSet.from_arrays({"b": data["b"].target, "a": data["a"].target})
-    again = prepare_windows(swapped, lookback=4, horizon=2, scaler=SeriesScaler.from_dict(state), window_norm="none")
+    again = pipeline.transform(swapped)
     batch = again.test[torch.arange(len(again.test))]
-    restored = again.inverse_target(batch["y"], batch)
+    restored = pipeline.inverse(batch["y"], batch, swapped)
     pairs = zip(batch["series"].tolist(), batch["start"].tolist())
     expected = np.stack([swapped.series[s].target[start + 4 : start + 6] for s, start in pairs])
-    np.testing.assert_allclose(restored[:, :, 0].numpy(), expected, rtol=1e-5)
-    with pytest.raises(DataError, match=re.escape("series 'c' were not in the data the given scaler was fitted on")):
-        prepare_windows(SeriesSet.from_arrays({"c": np.arange(60.0)}), lookback=4, horizon=2, scaler=again.scaler)
+    np.testing.assert_allclose(restored, expected, rtol=1e-5)
+    with pytest.raises(DataError, match=re.escape("series 'c' were not in the training data, so they have no fitted "
+                                                  "scaler; the model knows 'a', 'b'")):
+        pipeline.transform(SeriesSet.from_arrays({"c": np.arange(60.0)}))
 
 
 def test_auto_calendar_keeps_only_cycles_the_training_part_covers_twice():
@@ -176,7 +186,7 @@ def test_auto_calendar_keeps_only_cycles_the_training_part_covers_twice():
     rng = np.random.default_rng(5)
     long = prepare_windows(hourly_set(rng.normal(0, 1, 24 * 40), rng.normal(0, 1, 24 * 40)), lookback=8, horizon=2)
     # 40 days, 80 % for training: 32 days cover hours and weeks, not months.
-    assert long.calendar == ("hour", "day_of_week")
+    assert long.pipeline.calendar_ == ("hour", "day_of_week")
 
 
 def test_auto_window_norm_picks_last_for_a_random_walk_and_none_for_seasonal_load():
@@ -190,5 +200,5 @@ def test_auto_window_norm_picks_last_for_a_random_walk_and_none_for_seasonal_loa
     # Levels persist and steps do not: a random walk; a smooth wave's steps persist too.
     assert wanders(walk) and not wanders(load) and not wanders(wave)
     for values, expected in ((walk, "last"), (load, "none")):
-        prepared = prepare_windows(SeriesSet.from_arrays(values), lookback=10, horizon=1, calendar=None)
-        assert prepared.window_norm == expected
+        prepared = prepare_windows(SeriesSet.from_arrays(values), lookback=10, horizon=1, calendar=())
+        assert prepared.pipeline.window_norm_ == expected

@@ -7,6 +7,8 @@ import re
 import numpy as np
 import pytest
 
+from grucast.errors import InputError
+
 from grucast.data import DataError, SeriesSet, plan_splits
 from grucast.data.splits import resolve_size
 
@@ -41,15 +43,15 @@ def test_seed_001_split():
 
 def test_series_shorter_than_the_window():
     with pytest.raises(DataError, match=re.escape("lookback (200) + horizon (24) is longer than series 'AEP' (150 "
-                                                  "rows). Use a shorter lookback or more data.")):
+                                                  "rows); use a shorter lookback or more data")):
         plan_splits(data(AEP=150), lookback=200, horizon=24)
 
 
 def test_training_part_too_short():
     message = (
         "series 'a' (150 rows) keeps 96 rows for training after 24 test and 30 validation rows, fewer than "
-        "lookback (90) + horizon (24) = 114; use a shorter lookback or horizon, a smaller test_size or val_size, or "
-        "more data"
+        "lookback (90) + horizon (24) = 114; use a shorter lookback or horizon, a smaller test_size or val_size, "
+        "or more data"
     )
     with pytest.raises(DataError, match=re.escape(message)):
         plan_splits(data(a=150), lookback=90, horizon=24, test_size=0.1, val_size=30)
@@ -59,16 +61,18 @@ def test_size_errors():
     with pytest.raises(DataError, match=re.escape("test_size (5) is shorter than horizon (24); the part needs at "
                                                   "least one horizon of targets")):
         resolve_size(5, 100, 24, "test_size")
-    with pytest.raises(DataError, match=re.escape("val_size must be at least 0, got -1")):
+    with pytest.raises(InputError, match=re.escape("val_size must be a whole number of steps, or a fraction in "
+                                                   "[0, 1), got -1")):
         resolve_size(-1, 100, 24, "val_size")
-    with pytest.raises(DataError, match=re.escape("test_size (12.5) must be a whole number of steps, or a fraction "
-                                                  "below 1")):
+    with pytest.raises(InputError, match=re.escape("test_size must be a whole number of steps, or a fraction in "
+                                                   "[0, 1), got 12.5")):
         resolve_size(12.5, 100, 4, "test_size")
 
 
 @pytest.mark.parametrize("lookback,horizon,error,message", [
     (0, 1, ValueError, "lookback must be a positive integer, got 0"),
-    (10, 2.0, TypeError, "horizon must be an int, got float 2.0"),
+    (10, 2.0, TypeError, "horizon must be a positive integer, got float 2.0"),
+    (np.int64(10), True, TypeError, "horizon must be a positive integer, got bool True"),
 ])
 def test_window_shape_errors(lookback, horizon, error, message):
     with pytest.raises(error, match=re.escape(message)):

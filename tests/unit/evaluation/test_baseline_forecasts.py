@@ -102,11 +102,11 @@ def test_bad_arguments_are_refused():
         naive_forecast(SERIES, np.array([1.0]), horizon=1)
     with pytest.raises(ValueError, match=re.escape("series must be 1-D (one series, oldest first), got shape (2, 5)")):
         naive_forecast(SERIES.reshape(2, 5), np.array([1]), horizon=1)
-    with pytest.raises(ValueError, match="horizon must be at least 1, got 0"):
+    with pytest.raises(ValueError, match="horizon must be a positive integer, got 0; forecast at least one step"):
         naive_forecast(SERIES, np.array([1]), horizon=0)
-    with pytest.raises(ValueError, match="season must be at least 1, got 0; use 1 for no seasonality"):
+    with pytest.raises(ValueError, match="season must be a positive integer, got 0; use 1 for no seasonality"):
         seasonal_naive_forecast(SERIES, np.array([1]), horizon=1, season=0)
-    with pytest.raises(TypeError, match="horizon must be an int, got bool True"):
+    with pytest.raises(TypeError, match="horizon must be a positive integer, got bool True"):
         naive_forecast(SERIES, np.array([1]), horizon=True)
 
 

@@ -147,9 +147,9 @@ def test_mase_refuses_bad_training_input_and_season():
     message = "y_train must be the 1-D training part of one series, got shape (2, 3)"
     with pytest.raises(ValueError, match=re.escape(message)):
         mase_scale(np.ones((2, 3)))
-    with pytest.raises(ValueError, match="season must be at least 1, got 0"):
+    with pytest.raises(ValueError, match="season must be a positive integer, got 0; use 1 for no seasonality"):
         mase_scale([1.0, 2.0], season=0)
-    with pytest.raises(TypeError, match="season must be an int, got float 1.5"):
+    with pytest.raises(TypeError, match="season must be a positive integer, got float 1.5"):
         mase_scale([1.0, 2.0], season=1.5)
 
 

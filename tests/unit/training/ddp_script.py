@@ -10,21 +10,22 @@ import numpy as np
 import torch
 
 from grucast.data.frame import SeriesSet
-from grucast.data.pipeline import prepare_windows
+from grucast.data import WindowPipeline
 from grucast.models import build_model
-from grucast.training import ForecastModule, TrainConfig, fit_module
+from grucast.settings import Settings
+from grucast.training import ForecastModule, fit_module
 
 
 def train(devices: int, strategy: str, run_dir: str) -> torch.Tensor:
     t = np.linspace(0, 8 * np.pi, 600)
-    windows = prepare_windows(SeriesSet.from_arrays(np.sin(t)), lookback=20, horizon=3, calendar=None, window_norm="none")
+    windows = WindowPipeline(20, 3, calendar=(), window_norm="none").fit_transform(SeriesSet.from_arrays(np.sin(t)))
     torch.manual_seed(0)
     model = build_model("gru", input_size=1, horizon=3, hidden_size=16, num_layers=1)
-    config = TrainConfig(
-        epochs=2, batch_size=64, lr=0.01, progress=False, accelerator="cpu", devices=devices,
-        strategy=strategy, patience=0, lr_schedule="none", threads=1,
+    config = Settings(
+        lookback=20, horizon=3, epochs=2, batch_size=64, lr=0.01, progress=False, accelerator="cpu",
+        devices=devices, strategy=strategy, patience=0, lr_schedule="none", threads=1,
     )
-    module = ForecastModule(model, config, horizon=3)
+    module = ForecastModule(model, config)
     fit_module(module, windows.train, windows.val, config, run_dir)
     return torch.cat([p.detach().flatten() for p in module.parameters()])
 

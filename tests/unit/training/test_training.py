@@ -3,31 +3,34 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch import nn
 
 from grucast.data.frame import SeriesSet
-from grucast.data.pipeline import prepare_windows
+from grucast.data import WindowPipeline, from_dataframe
+from grucast.errors import InputError
 from grucast.data.windows import WindowBatchSampler
 from grucast.models import build_model
 from grucast.models.rollout import recursive_forecast
-from grucast.training import ForecastModule, TrainConfig, fit_module
+from grucast.settings import Settings
+from grucast.training import ForecastModule, fit_module
 from grucast.training import sampler as sampler_module
 from grucast.training.sampler import RankShardedBatches
 
 
 def sine_windows(horizon: int):
     t = np.linspace(0, 8 * np.pi, 800)
-    return prepare_windows(SeriesSet.from_arrays(np.sin(t)), lookback=24, horizon=horizon, calendar=None, window_norm="none")
+    return WindowPipeline(24, horizon, calendar=(), window_norm="none").fit_transform(SeriesSet.from_arrays(np.sin(t)))
 
 
 def train(windows, model_horizon: int, multi_step: str, tmp_path, epochs: int = 8):
     torch.manual_seed(0)
     model = build_model("gru", input_size=1, horizon=model_horizon, hidden_size=16, num_layers=1)
-    config = TrainConfig(epochs=epochs, batch_size=32, lr=0.01, loss="mse", progress=False, patience=0,
-                         accelerator="cpu", threads=1)
-    module = ForecastModule(model, config, horizon=windows.horizon, multi_step=multi_step)
+    config = Settings(lookback=24, horizon=windows.horizon, multi_step=multi_step, epochs=epochs, batch_size=32,
+                      lr=0.01, loss="mse", progress=False, patience=0, accelerator="cpu", threads=1)
+    module = ForecastModule(model, config)
     return module, fit_module(module, windows.train, windows.val, config, tmp_path)
 
 
@@ -44,15 +47,21 @@ def test_loss_falls_on_a_sine_wave(tmp_path):
     assert (tmp_path / "logs" / "metrics.csv").exists()
 
 
-def test_direct_and_recursive_agree_on_one_step(tmp_path):
-    windows = sine_windows(horizon=1)
-    direct, r_direct = train(windows, 1, "direct", tmp_path / "d", epochs=2)
-    recursive, r_recursive = train(windows, 1, "recursive", tmp_path / "r", epochs=2)
-    assert [h["val_loss"] for h in r_direct.history] == pytest.approx([h["val_loss"] for h in r_recursive.history], rel=1e-6)
-    batch = windows.test.batch(torch.arange(10))
-    direct.eval(), recursive.eval()
-    with torch.no_grad():
-        torch.testing.assert_close(direct(batch), recursive(batch))
+def test_the_rollout_reads_each_steps_known_covariates_from_the_right_row():
+    # Window i + 1 is window i shifted by one row: the covariates the rollout
+    # appends after its first step (known_future[i, 0]) must be the last input
+    # row of window i + 1, or a recursive forecast would pair each forecast with
+    # the wrong hour.
+    times = pd.date_range("2024-01-01", periods=400, freq="h")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"time": times, "load": rng.normal(size=400), "temp": rng.normal(size=400)})
+    data = from_dataframe(frame, time_col="time", target="load", known_covariates="temp")
+    windows = WindowPipeline(24, 3, calendar=("hour",), window_norm="none").fit_transform(data)
+    batch = windows.train.batch(torch.arange(10))
+    assert batch["known_future"].shape == (10, 3, 3)  # temp, hour_sin, hour_cos
+    torch.testing.assert_close(batch["known_future"][:-1, 0], batch["x"][1:, -1, 1:], rtol=0, atol=0)
+    torch.testing.assert_close(batch["known_future"][:-2, 1], batch["x"][2:, -1, 1:], rtol=0, atol=0)
+    torch.testing.assert_close(batch["y"][:-1, 0], batch["x"][1:, -1, :1], rtol=0, atol=0)
 
 
 class _Doubler(nn.Module):
@@ -79,7 +88,7 @@ def test_recursive_rollout_feeds_back_forecasts_and_known_covariates():
 def test_recursive_needs_a_one_step_model():
     model = build_model("gru", input_size=1, horizon=4)
     with pytest.raises(ValueError, match=r"needs a one-step model \(horizon=1\), got horizon=4"):
-        ForecastModule(model, TrainConfig(), horizon=4, multi_step="recursive")
+        ForecastModule(model, Settings(horizon=4, multi_step="recursive"))
 
 
 @pytest.mark.parametrize("world", [1, 2, 3])
@@ -99,10 +108,10 @@ def test_ranks_split_every_global_batch(monkeypatch, world):
     assert len(batches) == 3
 
 
-def test_config_errors():
-    with pytest.raises(ValueError, match=r"lr must be a positive number, got 0"):
-        TrainConfig(lr=0)
-    with pytest.raises(ValueError, match=r"loss must be one of mse, mae, huber, got 'l3'"):
-        TrainConfig(loss="l3")
-    with pytest.raises(ValueError, match=r"unknown training settings \['epoch'\]"):
-        TrainConfig.from_dict({"epoch": 3})
+def test_settings_errors():
+    with pytest.raises(InputError, match=r"^lr must be a number > 0, got 0$"):
+        Settings(lr=0)
+    with pytest.raises(InputError, match=r"^loss must be one of mae, mse, huber, got 'l3'$"):
+        Settings(loss="l3")
+    with pytest.raises(InputError, match=r"^unknown setting\(s\) epoch; known ones are model, lookback, horizon"):
+        Settings.from_dict({"epoch": 3})

@@ -1,0 +1,231 @@
+"""Every setting of a forecaster, in one table: its default, the values it takes, its help.
+
+:class:`Settings` is the only settings object. Its fields are the keyword
+parameters of :class:`grucast.api.Forecaster` (which takes its defaults from here),
+the options of ``grucast train`` (the command line builds its flags, choices and
+help from the same fields), and the keys of a run's ``config.json``. Constructing
+one checks every value once, with the shared checks of :mod:`grucast.checks`; the
+layers below trust it.
+
+Four settings may say "decide from the data": ``lookback`` and ``horizon``
+(``None``), ``window_norm`` and ``calendar`` (``"auto"``) and ``season`` (``None``).
+They are resolved once, when a :class:`~grucast.data.WindowPipeline` is fitted,
+and :meth:`Settings.resolved` returns the copy with the values chosen, which is
+what a run folder records. The hardware settings ``accelerator``, ``devices`` and
+``strategy`` may also say ``"auto"``: that is decided by Lightning on whichever
+machine trains, and is kept as given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from grucast import checks
+from grucast.data.features import CALENDAR_FEATURES
+from grucast.data.pipeline import WindowPipeline
+from grucast.data.scaling import SCALER_KINDS
+from grucast.data.window_norm import WINDOW_NORMS
+from grucast.errors import InputError
+from grucast.models.losses import LOSSES
+from grucast.models.base import RecurrentForecaster
+from grucast.models.registry import MODELS, build_model
+from grucast.models.rollout import MULTI_STEP
+
+#: Learning-rate schedules (see :class:`grucast.training.ForecastModule`).
+LR_SCHEDULES: tuple[str, ...] = ("plateau", "cosine", "none")
+#: Lightning accelerators grucast accepts.
+ACCELERATORS: tuple[str, ...] = ("auto", "cpu", "gpu", "cuda", "mps")
+
+
+def setting(default: Any, kind: checks.Kind, help: str, *, cli: str | None = "", group: str = "model") -> Any:
+    """A field of :class:`Settings`.
+
+    Args:
+        default: the default value (immutable: ``None`` stands for an empty dict).
+        kind: the values it takes (:mod:`grucast.checks`).
+        help: one line for ``--help`` and the docs.
+        cli: the command-line flag; ``""`` derives it from the name (``--hidden-size``),
+            ``None`` keeps the setting off the command line.
+        group: ``"model"``, ``"data"`` or ``"training"``, for the help screen.
+    """
+    return field(default=default, metadata={"kind": kind, "help": help, "cli": cli, "group": group})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The model, its window, the data handling and the training, checked.
+
+    Every field is described by its ``help`` (see :func:`describe`); the command
+    line shows the same text under ``grucast train --help``.
+    """
+
+    # -- the model
+    model: str = setting("gru", checks.Choice(choices=lambda: tuple(MODELS)), "Model to train.")
+    lookback: int | None = setting(
+        None, checks.positive_int(optional=True),
+        "Input steps per window [default: from the frequency, e.g. 168 for hourly].")
+    horizon: int | None = setting(
+        None, checks.positive_int(optional=True), "Steps to forecast [default: one season, e.g. 24 for hourly].")
+    hidden_size: int = setting(64, checks.positive_int(), "Recurrent state size.")
+    num_layers: int = setting(2, checks.positive_int(), "Stacked recurrent layers.")
+    dropout: float = setting(0.1, checks.Real(low=0, high=1, high_open=True), "Dropout between layers and before the head.")
+    multi_step: str = setting(
+        "direct", checks.Choice(choices=MULTI_STEP),
+        "'direct' forecasts all steps at once; 'recursive' rolls a one-step model forward.")
+    model_options: dict[str, Any] | None = setting(
+        None, checks.Options(optional=True), "Further keyword arguments of the model class.", cli=None)
+    # -- the data
+    scaler: str = setting(
+        "standard", checks.Choice(choices=SCALER_KINDS), "Per-series scaler, fitted on the training part only.",
+        group="data")
+    window_norm: str = setting(
+        "auto", checks.Choice(choices=("auto",) + WINDOW_NORMS),
+        "Window-relative normalisation ('auto': 'last' for trending or random-walk data).", group="data")
+    calendar: str | tuple[str, ...] = setting(
+        "auto", checks.Names(vocabulary=CALENDAR_FEATURES, keywords=("auto",)),
+        "Calendar features: 'auto' (those the training part covers twice), 'none', or a comma-separated list.",
+        group="data")
+    calendar_encoding: str = setting(
+        "cyclical", checks.Choice(choices=("cyclical", "raw")), "Calendar features as sin/cos pairs or raw values.",
+        group="data")
+    test_size: int | float = setting(
+        0.1, checks.Size(), "Last steps of each series for testing, or a fraction if < 1.", group="data")
+    val_size: int | float = setting(
+        0.1, checks.Size(), "Steps before the test part for validation, or a fraction if < 1 (0: none).",
+        group="data")
+    stride: int = setting(1, checks.positive_int(), "Steps between the starts of training windows.", group="data")
+    season: int | None = setting(
+        None, checks.positive_int(optional=True),
+        "Season length for seasonal naive and MASE [default: from the frequency].", group="data")
+    interval_level: float = setting(
+        0.9, checks.Real(low=0, high=1, low_open=True, high_open=True),
+        "Coverage of the conformal prediction intervals.", group="data")
+    # -- the training
+    epochs: int = setting(20, checks.positive_int(), "Passes over the training windows (at most).", group="training")
+    batch_size: int = setting(256, checks.positive_int(), "Windows per optimiser step.", group="training")
+    lr: float = setting(1e-3, checks.Real(low=0, low_open=True), "Adam's learning rate.", group="training")
+    weight_decay: float = setting(0.0, checks.Real(low=0), "Adam's L2 penalty.", group="training")
+    lr_schedule: str = setting(
+        "plateau", checks.Choice(choices=LR_SCHEDULES),
+        "'plateau' halves the rate when the monitored loss stalls; 'cosine' anneals to 0.", group="training")
+    patience: int = setting(
+        5, checks.non_negative_int(), "Early stopping: epochs without improvement (0: never stop early).",
+        group="training")
+    grad_clip: float | None = setting(
+        1.0, checks.Real(low=0, optional=True), "Clip the gradient norm to this value (0: no clipping).",
+        group="training")
+    loss: str = setting(
+        "mae", checks.Choice(choices=tuple(LOSSES)),
+        "Training loss on scaled values (mae: the median forecast, robust to spikes).", group="training")
+    seed: int = setting(0, checks.non_negative_int(), "Seeds Python, NumPy, torch and the shuffle.", group="training")
+    deterministic: bool = setting(
+        False, checks.Flag(), "Ask torch for deterministic algorithms.", group="training")
+    accelerator: str = setting(
+        "auto", checks.Choice(choices=ACCELERATORS), "Where to train: auto (a GPU if there is one), cpu or gpu.",
+        group="training")
+    devices: int | str = setting(
+        "auto", checks.Devices(), "Devices, or CPU processes, per machine (DDP when more than one).",
+        group="training")
+    strategy: str = setting("auto", checks.Text(), "Lightning strategy, e.g. auto or ddp.", group="training")
+    num_nodes: int = setting(1, checks.positive_int(), "Machines taking part (DDP).", group="training")
+    max_batches: int | None = setting(
+        None, checks.positive_int(optional=True), "At most this many (shuffled) batches per epoch.",
+        group="training")
+    progress: bool | None = setting(
+        None, checks.Flag(optional=True), "Show a progress bar (None: only on a terminal).", cli=None,
+        group="training")
+    threads: int | None = setting(
+        None, checks.positive_int(optional=True), "CPU threads for torch [default: torch's].", group="training")
+
+    def __post_init__(self) -> None:
+        for one in fields(self):
+            value = getattr(self, one.name)
+            if one.name == "calendar" and (value is None or value == "none"):
+                value = ()
+            if one.name == "model_options" and value is None:
+                value = {}
+            object.__setattr__(self, one.name, one.metadata["kind"].check(one.name, value))
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Settings:
+        """Settings from a mapping, refusing names that are not settings (with the list of known ones)."""
+        check_names(values)
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python values (tuples as lists), JSON-ready."""
+        return {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()}
+
+    def replace(self, **changes: Any) -> Settings:
+        """A checked copy with some settings changed."""
+        check_names(changes)
+        return replace(self, **changes)
+
+    def make_pipeline(self) -> WindowPipeline:
+        """The unfitted :class:`~grucast.data.WindowPipeline` these settings describe."""
+        return WindowPipeline(
+            self.lookback,
+            self.horizon,
+            test_size=self.test_size,
+            val_size=self.val_size,
+            scaler=self.scaler,
+            window_norm=self.window_norm,
+            calendar=self.calendar,
+            calendar_encoding=self.calendar_encoding,
+            season=self.season,
+        )
+
+    def resolved(self, pipeline: WindowPipeline) -> Settings:
+        """A copy with every "decide from the data" setting as a fitted pipeline chose it."""
+        return self.replace(
+            lookback=pipeline.lookback_,
+            horizon=pipeline.horizon_,
+            window_norm=pipeline.window_norm_,
+            calendar=pipeline.calendar_,
+            season=pipeline.season_,
+        )
+
+    def make_model(self, input_size: int) -> RecurrentForecaster:
+        """The untrained network: ``input_size`` features in, ``horizon`` steps out (1 when recursive)."""
+        if self.horizon is None:
+            raise InputError("the horizon is not resolved yet: fit a pipeline and call resolved() first")
+        return build_model(
+            self.model,
+            input_size=input_size,
+            horizon=1 if self.multi_step == "recursive" else self.horizon,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            dropout=self.dropout,
+            **self.model_options,
+        )
+
+    @property
+    def is_resolved(self) -> bool:
+        """True when nothing is left to decide from the data."""
+        return None not in (self.lookback, self.horizon, self.season) and "auto" not in (self.window_norm, self.calendar)
+
+
+def names() -> tuple[str, ...]:
+    """Every setting's name, in table order."""
+    return tuple(one.name for one in fields(Settings))
+
+
+def defaults() -> dict[str, Any]:
+    """Every setting's default."""
+    return {one.name: one.default for one in fields(Settings)}
+
+
+def describe(name: str) -> dict[str, Any]:
+    """A setting's ``kind``, ``help``, ``cli`` flag and ``group``."""
+    for one in fields(Settings):
+        if one.name == name:
+            return dict(one.metadata)
+    raise KeyError(name)
+
+
+def check_names(values: dict[str, Any]) -> None:
+    """Refuse names that are not settings, listing the known ones."""
+    unknown = sorted(set(values) - set(names()))
+    if unknown:
+        raise InputError(f"unknown setting(s) {', '.join(unknown)}; known ones are {', '.join(names())}")
