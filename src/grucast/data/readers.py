@@ -696,8 +696,8 @@ def _resolve_targets(
     if len(candidates) == 1:
         return candidates
     raise DataError(
-        f"no target given and {len(candidates)} numeric columns could be it; pass {option('target')} one of the "
-        f"columns {quote_list(frame.columns)}"
+        f"no target given and {len(candidates)} numeric columns could be it; name it with {option('target')}, one "
+        f"of the columns {quote_list(frame.columns)}"
     )
 
 

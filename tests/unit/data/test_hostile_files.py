@@ -395,7 +395,7 @@ TIMESTAMPS = [
         "two formats in one column",
         csv("t,v", ["2024-01-01,1", "2024-01-02,2", "01/03/2024,3"]),
         Refused(("time column 't' mixes formats: '2024-01-01' at row 1 and '01/03/2024' at row 3; write every time "
-                 "the same way, or pass time_format=",)),
+                 "the same way, or pass time_format",)),
         TV,
     ),
     Case(
@@ -529,7 +529,7 @@ TIMESTAMPS = [
         "a time that is not one",
         csv("t,v", ["2024-01-01,1", "yesterday,2"]),
         Refused(("cannot parse time value 'yesterday' in column 't' at row 2; write times as ISO 8601 (2024-01-31 "
-                 "13:00:00) or pass time_format=",)),
+                 "13:00:00) or pass time_format",)),
         TV,
     ),
     Case(
@@ -617,7 +617,7 @@ ZONES = [
              ("2024-04-03 00:00:00", "2024-04-04 00:00:00"),
              notes=("time column 't': the UTC offset changes (+01:00, +02:00, daylight saving) but every time is "
                     "00:00 local; modelled on the local dates, forecasts are given as local times without an offset "
-                    "(pass timezone= to add one)",)),
+                    "(pass timezone to add one)",)),
         TV,
     ),
     Case(
@@ -867,7 +867,7 @@ VALUES = [
         "true/false as the target",
         csv("t,v", ["2024-01-01,true", "2024-01-02,false", "2024-01-03,TRUE"]),
         Refused(("target column 'v' holds true/false values, not amounts to forecast; if you mean to forecast a rate, "
-                 "write them as 1 and 0; otherwise name the right column with target=",)),
+                 "write them as 1 and 0; otherwise name the right column with target",)),
         TV,
     ),
     Case(
@@ -881,7 +881,7 @@ VALUES = [
         "a target that is empty in every row",
         csv("t,v,w", ["2024-01-01,,1", "2024-01-02,,2", "2024-01-03,,4"]),
         Refused(("target column 'v' has no values (all 3 rows are empty); name the column that holds the values with "
-                 "target=",)),
+                 "target",)),
         TV,
     ),
     Case(
@@ -1127,7 +1127,7 @@ FRAMES = [
     Case(
         "a time zone without a time column",
         pd.DataFrame({"v": [1.0, 2.0, 3.0]}),
-        Refused(("timezone='UTC' needs a time column; pass time_col=, or leave timezone= out",)),
+        Refused(("timezone='UTC' needs a time column; pass time_col, or leave timezone out",)),
         {"target": "v", "timezone": "UTC"},
     ),
 ]

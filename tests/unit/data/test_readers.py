@@ -96,8 +96,8 @@ def test_target_is_inferred_when_only_one_numeric_column(tmp_path):
 def test_target_must_be_named_when_ambiguous(tmp_path):
     path = tmp_path / "two.csv"
     path.write_text("t,a,b\n1,1.0,2.0\n2,3.0,4.0\n")
-    with pytest.raises(DataError, match=re.escape("no target given and 2 numeric columns could be it; pass target= "
-                                                  "one of the columns 't', 'a', 'b'")):
+    with pytest.raises(DataError, match=re.escape("no target given and 2 numeric columns could be it; name it with "
+                                                  "target, one of the columns 't', 'a', 'b'")):
         read_series(path, time_col="t")
 
 
