@@ -41,3 +41,12 @@ PEERS_ARGS ?=
 bench-peers:
 	bash benchmarks/peers/setup.sh
 	benchmarks/peers/.venv/bin/python benchmarks/peers/run.py $(PEERS_ARGS)
+
+# Accuracy on M3, Tourism and the household data (issue 13): grucast, the peers' GRUs at
+# an equal budget, and statistical anchors, all scored alike. Environments built by
+# benchmarks/accuracy/setup.sh. Options: ACCURACY_ARGS="--subsets m3-monthly --methods grucast".
+ACCURACY_ARGS ?=
+.PHONY: bench-accuracy
+bench-accuracy:
+	bash benchmarks/accuracy/setup.sh
+	benchmarks/accuracy/.venv/bin/python benchmarks/accuracy/run.py $(ACCURACY_ARGS)

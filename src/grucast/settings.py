@@ -73,6 +73,8 @@ class Settings:
     multi_step: str = setting(
         "direct", checks.Choice(choices=MULTI_STEP),
         "'direct' forecasts all steps at once; 'recursive' rolls a one-step model forward.")
+    series_embedding: bool = setting(
+        False, checks.Flag(), "Learn a vector per series (global models; refuses series unseen in training).")
     model_options: dict[str, Any] | None = setting(
         None, checks.Options(optional=True), "Further keyword arguments of the model class.", cli=None)
     # -- the data
@@ -174,6 +176,7 @@ class Settings:
             calendar=self.calendar,
             calendar_encoding=self.calendar_encoding,
             season=self.season,
+            series_embedding=self.series_embedding,
         )
 
     def resolved(self, pipeline: WindowPipeline) -> Settings:
@@ -186,17 +189,20 @@ class Settings:
             season=pipeline.season_,
         )
 
-    def make_model(self, input_size: int) -> RecurrentForecaster:
-        """The untrained network: ``input_size`` features in, ``horizon`` steps out (1 when recursive)."""
+    def make_model(self, pipeline: WindowPipeline) -> RecurrentForecaster:
+        """The untrained network for the inputs a fitted pipeline makes; ``horizon`` steps out (1 when recursive)."""
         if self.horizon is None:
             raise InputError("the horizon is not resolved yet: fit a pipeline and call resolved() first")
         return build_model(
             self.model,
-            input_size=input_size,
+            input_size=pipeline.n_features,
             horizon=1 if self.multi_step == "recursive" else self.horizon,
             hidden_size=self.hidden_size,
             num_layers=self.num_layers,
             dropout=self.dropout,
+            n_future=pipeline.n_known_,
+            n_static=pipeline.static_.n_numeric,
+            category_sizes=pipeline.static_.category_sizes,
             **self.model_options,
         )
 

@@ -20,6 +20,38 @@ def test_contract_shapes_and_gradients(name):
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
+def test_every_model_reads_each_steps_known_inputs_and_the_static_features(name):
+    torch.manual_seed(0)
+    model = build_model(name, input_size=4, horizon=3, hidden_size=8, n_future=2, n_static=1, category_sizes=(4, 3))
+    x, future = torch.randn(5, 12, 4), torch.randn(5, 3, 2)
+    static, categories = torch.randn(5, 1), torch.tensor([[1, 2], [0, 1], [3, 0], [2, 2], [1, 1]])
+    base = model(x, future, static, categories)
+    # The decoder's last layer starts at zero: untrained, it is the plain direct head.
+    summary_only = model.decoder.head(model.decoder.dropout(_summary(model, x))).view(5, 3, 1)
+    torch.testing.assert_close(base, summary_only)
+    with torch.no_grad():
+        model.decoder.out.weight.normal_()
+    trained = model(x, future, static, categories)
+    changed_step = future.clone()
+    changed_step[:, 1] += 1.0
+    moved = model(x, changed_step, static, categories)
+    # A step's known inputs move that step's forecast, and no other.
+    torch.testing.assert_close(moved[:, [0, 2]], trained[:, [0, 2]])
+    assert (moved[:, 1] - trained[:, 1]).abs().min() > 0
+    for other in (model(x, future, static + 1, categories), model(x, future, static, categories.flip(0))):
+        assert not torch.allclose(other, trained)
+    with pytest.raises(ValueError, match=r"expected future \(batch, 3, 2\), got None"):
+        model(x)
+
+
+def _summary(model, x):
+    _, h_n = model.encoder(model.encoder_input(x))
+    h_n = h_n[0] if isinstance(h_n, tuple) else h_n
+    directions = 2 if getattr(model.encoder, "bidirectional", False) else 1
+    return h_n[-directions:].transpose(0, 1).reshape(x.shape[0], -1)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
 def test_rows_are_independent(name):
     # A batch row's forecast depends on that row alone (no leakage across windows).
     model = build_model(name, input_size=3, horizon=2, hidden_size=8).eval()
@@ -59,16 +91,16 @@ def test_bidirectional_summary_uses_both_final_states():
     forward_final, backward_final = out[:, -1, :4], out[:, 0, 4:]
     torch.testing.assert_close(h_n[-2], forward_final)
     torch.testing.assert_close(h_n[-1], backward_final)
-    expected = model.head(torch.cat([forward_final, backward_final], dim=1)).view(5, 3, 1)
+    expected = model.decoder.head(torch.cat([forward_final, backward_final], dim=1)).view(5, 3, 1)
     torch.testing.assert_close(model(x), expected)
     # Either half alone changes the forecast: both directions reach the head.
     for half in (slice(0, 4), slice(4, 8)):
-        head = model.head.weight.detach().clone()
+        head = model.decoder.head.weight.detach().clone()
         with torch.no_grad():
-            model.head.weight[:, half] = 0
+            model.decoder.head.weight[:, half] = 0
         assert not torch.allclose(model(x), expected)
         with torch.no_grad():
-            model.head.weight.copy_(head)
+            model.decoder.head.weight.copy_(head)
 
 
 def test_errors_name_the_model_and_value():

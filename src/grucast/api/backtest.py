@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,8 +60,8 @@ def truncate(data: SeriesSet, drop_last: int) -> SeriesSet:
     members = []
     for s in data:
         end = len(s) - drop_last
-        members.append(Series(s.name, s.time[:end], s.target[:end], s.known[:end], s.past[:end], s.frequency))
-    return SeriesSet(tuple(members), data.target, data.known_covariates, data.past_covariates, data.time_column, data.notes)
+        members.append(dataclasses.replace(s, time=s.time[:end], target=s.target[:end], known=s.known[:end], past=s.past[:end]))
+    return dataclasses.replace(data, series=tuple(members))
 
 
 def backtest(

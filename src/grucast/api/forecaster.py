@@ -22,6 +22,7 @@ from grucast.api.run_folder import read_json, staged_folder
 from grucast.api.scoring import Scores, score_windows
 from grucast.data.errors import DataError
 from grucast.data.frame import SeriesSet
+from grucast.data.future import FutureCovariates
 from grucast.data.pipeline import WindowedData, WindowPipeline
 from grucast.errors import InputError, InputTypeError, NotFittedError, RunFolderError, option
 from grucast.settings import Settings
@@ -73,6 +74,7 @@ class Forecaster:
         num_layers: int = _D["num_layers"],
         dropout: float = _D["dropout"],
         multi_step: str = _D["multi_step"],
+        series_embedding: bool = _D["series_embedding"],
         model_options: dict[str, Any] | None = _D["model_options"],
         scaler: str = _D["scaler"],
         window_norm: str = _D["window_norm"],
@@ -150,7 +152,7 @@ class Forecaster:
                 f"{option('multi_step', 'direct')}"
             )
         torch.manual_seed(settings.seed)
-        module = ForecastModule(settings.make_model(pipeline.n_features), settings)
+        module = ForecastModule(settings.make_model(pipeline), settings)
         owned_dir = run_dir is None
         work_dir = Path(tempfile.mkdtemp(prefix="grucast-")) if owned_dir else Path(run_dir)
         if owned_dir:  # the log and checkpoint live as long as this forecaster (save() copies the log)
@@ -174,15 +176,20 @@ class Forecaster:
 
     # -------------------------------------------------------------- predict
 
-    def predict(self, history: SeriesSet | None = None, future: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    def predict(
+        self, history: SeriesSet | None = None, future: FutureCovariates | dict[str, np.ndarray] | None = None
+    ) -> pd.DataFrame:
         """Forecast the ``horizon`` steps after the end of each series.
 
         Args:
             history: the series to continue; the training data if omitted (only
                 right after :meth:`fit`). Every series must be one the model was
                 fitted on, with at least ``lookback`` rows.
-            future: ``{series: (horizon, K) array}`` of known covariates over the
-                horizon, when the data has any.
+            future: the known covariates over the horizon, when the model has any:
+                a :class:`~grucast.data.FutureCovariates` (values by time, e.g. from
+                :func:`grucast.data.read_future`), or ``{series: (horizon, K) array}``
+                in step order; ``history.future`` (rows of the data file whose target
+                was empty) if omitted.
 
         Returns:
             One row per series and step: ``series``, ``time``, ``step`` (1-based),
@@ -191,6 +198,7 @@ class Forecaster:
         self._check_fitted()
         if history is None:
             history = self._training_data()
+        history = self.pipeline_.without_excluded(history)
         batch, times = self.pipeline_.forecast_inputs(history, future)
         with torch.no_grad():
             pred = self.module_(batch)  # (S, H, 1), model units
@@ -318,7 +326,7 @@ class Forecaster:
                 f"run folder '{path}' holds settings this grucast cannot use ({type(error).__name__}: {error}); "
                 "retrain with this version"
             ) from None
-        model = settings.make_model(pipeline.n_features)
+        model = settings.make_model(pipeline)
         try:
             model.load_state_dict(load_file(str(path / "model.safetensors"), device="cpu"))
         except Exception as error:  # safetensors raises its own types for a damaged file

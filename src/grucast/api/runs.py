@@ -31,6 +31,8 @@ from grucast.api.forecaster import Forecaster
 from grucast.api.run_folder import staged_folder
 from grucast.api.scoring import Scores
 from grucast.data.frame import SeriesSet
+from grucast.data.future import FutureCovariates
+from grucast.errors import option
 
 
 def count_parameters(forecaster: Forecaster) -> int:
@@ -48,6 +50,7 @@ def train_run(
     echo: Callable[[str], None] = lambda _: None,
     plots: bool = True,
     extra_files: dict[str, str] | None = None,
+    future: FutureCovariates | None = None,
 ) -> dict[str, Any]:
     """Fit, evaluate on the test split beside the baselines, and write the run folder.
 
@@ -62,6 +65,9 @@ def train_run(
         echo: where progress lines go.
         plots: draw the plots and write ``report.md``.
         extra_files: more text files to write into the folder, by name.
+        future: the known covariates after the end of each series, for ``future.csv``
+            (``data.future`` if omitted); without them a model with known covariates
+            writes no ``future.csv``, and a note says why.
 
     Returns:
         The content of ``metrics.json``.
@@ -87,15 +93,16 @@ def train_run(
             "interval_level": settings.interval_level,
             "interval_coverage": interval_coverage(scores),
         }
-        future = None
-        if forecaster.pipeline_.known_covariates_:
+        forecasts = None
+        future = future if future is not None else data.future
+        if forecaster.pipeline_.known_covariates_ and future is None:
             notes.append(
                 "future.csv was not written: forecasting past the end needs the future values of the known "
-                "covariates"
+                f"covariates; give them with {option('future')} or as rows at the end of the data with an empty target"
             )
         else:
-            future = forecaster.predict()
-            future.to_csv(folder / "future.csv", index=False)
+            forecasts = forecaster.predict(data, future)
+            forecasts.to_csv(folder / "future.csv", index=False)
         metrics["notes"] = notes + metrics["notes"]
         (folder / "metrics.json").write_text(
             json.dumps(metrics, indent=2, allow_nan=False, default=_json_number) + "\n"
@@ -106,7 +113,7 @@ def train_run(
         if plots:
             from grucast.api.report import write_plots_and_report
 
-            write_plots_and_report(folder, forecaster, scores, metrics, future)
+            write_plots_and_report(folder, forecaster, scores, metrics, forecasts)
     return metrics
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from grucast.data.pipeline import WindowedData
-from grucast.evaluation import ForecastMetrics, baseline_forecasts, evaluate_forecasts
+from grucast.evaluation import ForecastMetrics, evaluate_forecasts, naive_forecast, seasonal_naive_forecast
 
 
 @dataclass
@@ -79,14 +80,28 @@ def score_windows(windows: WindowedData, forecasts: dict[str, np.ndarray], seaso
     # Baseline convention: origin o means the last observed row is o - 1.
     origins = forecasts["origin"] + 1
     baselines = {"naive": np.empty_like(forecasts["actual"]), "seasonal_naive": np.empty_like(forecasts["actual"])}
+    fallback = 0
     for index, series in enumerate(data):
         rows = np.flatnonzero(series_index == index)
         if len(rows) == 0:
             continue
-        for name, values in baseline_forecasts(series.target, origins[rows], horizon, season).items():
-            baselines[name][rows] = values
+        baselines["naive"][rows] = naive_forecast(series.target, origins[rows], horizon)
+        # Seasonal naive needs a season of history; before that it is the naive forecast.
+        seasonal = origins[rows] >= season
+        fallback += int((~seasonal).sum())
+        baselines["seasonal_naive"][rows] = baselines["naive"][rows]
+        if seasonal.any():
+            baselines["seasonal_naive"][rows[seasonal]] = seasonal_naive_forecast(
+                series.target, origins[rows[seasonal]], horizon, season
+            )
     labels = np.array(data.names, dtype=object)[series_index]
     train = {s.name: s.target[: windows.plan[s.name].train_end] for s in data}
     model = evaluate_forecasts(forecasts["actual"], forecasts["forecast"], labels, train, season)
     scored = {name: evaluate_forecasts(forecasts["actual"], values, labels, train, season) for name, values in baselines.items()}
+    if fallback:
+        scored["seasonal_naive"] = dataclasses.replace(
+            scored["seasonal_naive"],
+            notes=scored["seasonal_naive"].notes
+            + (f"{fallback} window(s) with less than a season of history use the naive forecast as seasonal naive",),
+        )
     return Scores(model=model, baselines=scored, season=season, windows={**forecasts, **baselines})

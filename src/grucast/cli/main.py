@@ -74,8 +74,12 @@ def _read_data(data_path: Path | None, options: dict[str, Any]) -> tuple[Any, li
     return data, [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
 
 
-def _read_like_run(run_dir: Path, data_path: Path, overrides: dict[str, Any]) -> Any:
-    """Read a file as the run's training file was read (its ``data.json``), with the options given now on top."""
+def _read_like_run(run_dir: Path, data_path: Path, overrides: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """Read a file as the run's training file was read (its ``data.json``), with the options given now on top.
+
+    Returns:
+        The series, and the reader's options used.
+    """
     from grucast.api.run_folder import read_json
 
     stored = run_dir / "data.json"
@@ -89,7 +93,28 @@ def _read_like_run(run_dir: Path, data_path: Path, overrides: dict[str, Any]) ->
             "pass --time-col, --target and --series-col as in training"
         )
     data, _ = _read_data(data_path, options)
-    return data
+    return data, options
+
+
+def _read_future(future_path: Path | None, options: dict[str, Any], data: Any, columns: tuple[str, ...]) -> Any:
+    """The known covariates' future values from ``--future FILE``, read with the data's options (``None`` if not given)."""
+    from grucast.data import read_table
+    from grucast.data.future import future_from_dataframe
+
+    if future_path is None:
+        return None
+    frame = read_table(future_path, sheet=options.get("sheet"))
+    return future_from_dataframe(
+        frame, columns=columns, time_col=options.get("time_col"), series_col=options.get("series_col"),
+        series=data.names,
+    )
+
+
+FUTURE_OPTION = click.option(
+    "--future", "future_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="File of the known covariates' future values: time, series and known covariate columns for the steps "
+         "after each series' end.",
+)
 
 
 def _data_json(data_path: Path, values: dict[str, Any]) -> str:
@@ -171,7 +196,7 @@ def demo(out: Path | None, epochs: int, max_batches: int, seed: int, force: bool
 
 
 @cli.command()
-@apply([DATA_OPTION, *READ_OPTIONS, *setting_options()])
+@apply([DATA_OPTION, *READ_OPTIONS, FUTURE_OPTION, *setting_options()])
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Run folder to write [default: runs/<model>-<time>].")
 @apply(OUTPUT_OPTIONS)
@@ -200,10 +225,11 @@ def train(ctx: click.Context, **given: Any) -> None:
     out = values["out"] or Path("runs") / time.strftime(f"{settings.model}-%Y%m%d-%H%M%S")
     check_output_dir(out, bool(values["force"]))  # refuse early, before reading the data
     data, notes = _read_data(values["data_path"], values)
+    future = _read_future(values["future_path"], values, data, data.known_covariates)
     for note in notes:
         echo(f"note: {note}")
     metrics = train_run(
-        data, Forecaster(**settings.to_dict()), out, force=bool(values["force"]), echo=echo,
+        data, Forecaster(**settings.to_dict()), out, force=bool(values["force"]), echo=echo, future=future,
         extra_files={"data.json": _data_json(values["data_path"], values)},
     )
     if not quiet:
@@ -228,9 +254,10 @@ def _run_options(command: Callable) -> Callable:
 
 @cli.command()
 @_run_options
+@FUTURE_OPTION
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV file to write.")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
-def predict(run_dir: Path, data_path: Path, out: Path, force: bool, **overrides: Any) -> None:
+def predict(run_dir: Path, data_path: Path, future_path: Path | None, out: Path, force: bool, **overrides: Any) -> None:
     """Forecast the horizon after the end of each series with a trained model.
 
     Writes series, time, step, value, lower, upper (the conformal interval); times
@@ -242,8 +269,9 @@ def predict(run_dir: Path, data_path: Path, out: Path, force: bool, **overrides:
 
     check_output_file(out, force)
     forecaster = _load_run(run_dir)
-    data = _read_like_run(run_dir, data_path, overrides)
-    frame = forecaster.predict(data)
+    data, options = _read_like_run(run_dir, data_path, overrides)
+    future = _read_future(future_path, options, data, forecaster.pipeline_.known_covariates_)
+    frame = forecaster.predict(data, future)
     with _output_file(out, force) as staging:
         frame.to_csv(staging, index=False)
     click.echo(f"wrote {len(frame)} forecasts ({len(data)} series x {forecaster.settings_.horizon} steps) to {out}")
@@ -267,7 +295,7 @@ def evaluate(run_dir: Path, data_path: Path, season: int | None, out: Path | Non
     if out is not None:
         check_output_file(out, force)
     forecaster = _load_run(run_dir)
-    data = _read_like_run(run_dir, data_path, overrides)
+    data, _ = _read_like_run(run_dir, data_path, overrides)
     metrics = forecaster.evaluate(data, season=season).to_dict()
     _print_metrics(metrics, click.echo)
     with _output_file(out, force) as staging:
@@ -301,7 +329,7 @@ def backtest(run_dir: Path, data_path: Path, stride: int | None, refits: int, se
     if out is not None:
         check_output_file(out, force)
     forecaster = _load_run(run_dir)
-    data = _read_like_run(run_dir, data_path, overrides)
+    data, _ = _read_like_run(run_dir, data_path, overrides)
     result = run_backtest(forecaster, data, stride=stride or forecaster.settings_.horizon, refits=refits, season=season)
     summary = result.to_dict()
     _print_metrics(summary["pooled"], click.echo)

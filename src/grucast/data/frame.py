@@ -12,6 +12,7 @@ steps) into the times to write (see :mod:`grucast.data.times` for the policy).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ import pandas as pd
 
 from grucast.data._text import quote_list
 from grucast.data.frequency import Frequency
+from grucast.data.future import FutureCovariates
 from grucast.data.times import TimeBasis, output_times
 
 
@@ -42,6 +44,8 @@ class Series:
         known: ``(T, K)`` known covariates (also known over the forecast horizon).
         past: ``(T, P)`` past-only covariates (known up to the forecast origin).
         frequency: the spacing of ``time``.
+        static: the series' static covariates (constant over time), numbers or
+            category labels, in the order of :attr:`SeriesSet.static_covariates`.
     """
 
     name: str
@@ -50,12 +54,14 @@ class Series:
     known: np.ndarray
     past: np.ndarray
     frequency: Frequency
+    static: tuple[float | str, ...] = ()
 
     def __post_init__(self) -> None:
         length = len(self.time)
         time_dtype = "datetime64[ns]" if np.issubdtype(np.asarray(self.time).dtype, np.datetime64) else np.int64
         object.__setattr__(self, "time", _frozen(self.time, time_dtype))
         object.__setattr__(self, "target", _frozen(self.target, np.float64))
+        object.__setattr__(self, "static", tuple(self.static))
         for attribute in ("known", "past"):
             value = np.asarray(getattr(self, attribute), dtype=np.float64)
             if value.ndim == 1:
@@ -87,6 +93,9 @@ class SeriesSet:
         past_covariates: names of the past-only covariate columns.
         time_column: the time column's name, or ``None`` for an integer step index.
         notes: what was changed on the way in (sorted, filled, trimmed), one line each.
+        static_covariates: names of the static covariates (one value per series).
+        future: known covariates after the end of each series, when the data
+            came with them (rows whose target was still empty), else ``None``.
         time_basis: how the internal times relate to the user's clock (zone, and
             whether they are local wall-clock times or UTC); ``None`` for naive
             times and integer steps. Keep it when rebuilding a set
@@ -99,10 +108,13 @@ class SeriesSet:
     past_covariates: tuple[str, ...] = ()
     time_column: str | None = None
     notes: tuple[str, ...] = field(default=())
+    static_covariates: tuple[str, ...] = ()
+    future: FutureCovariates | None = None
     time_basis: TimeBasis | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "series", tuple(self.series))
+        object.__setattr__(self, "static_covariates", tuple(self.static_covariates))
         object.__setattr__(self, "known_covariates", tuple(self.known_covariates))
         object.__setattr__(self, "past_covariates", tuple(self.past_covariates))
         object.__setattr__(self, "notes", tuple(self.notes))
@@ -116,6 +128,11 @@ class SeriesSet:
                 raise ValueError(
                     f"SeriesSet: series {one.name!r} has {one.known.shape[1]} known and {one.past.shape[1]} "
                     f"past covariates, expected {len(self.known_covariates)} and {len(self.past_covariates)}"
+                )
+            if len(one.static) != len(self.static_covariates):
+                raise ValueError(
+                    f"SeriesSet: series {one.name!r} has {len(one.static)} static values, expected "
+                    f"{len(self.static_covariates)} ({quote_list(self.static_covariates)})"
                 )
 
     @classmethod
@@ -176,6 +193,14 @@ class SeriesSet:
         """All covariate names: known first, then past-only."""
         return self.known_covariates + self.past_covariates
 
+    def select(self, names: Sequence[str]) -> SeriesSet:
+        """The same set with only the series ``names``, in that order."""
+        by_name = {one.name: one for one in self.series}
+        missing = [name for name in names if name not in by_name]
+        if missing:
+            raise KeyError(f"no series {quote_list(missing)}; the series are {quote_list(self.names)}")
+        return dataclasses.replace(self, series=tuple(by_name[name] for name in names))
+
     def with_notes(self, notes: Sequence[str]) -> SeriesSet:
         """A copy with more notes appended."""
         return SeriesSet(
@@ -185,6 +210,8 @@ class SeriesSet:
             self.past_covariates,
             self.time_column,
             self.notes + tuple(notes),
+            self.static_covariates,
+            self.future,
             self.time_basis,
         )
 
@@ -226,5 +253,7 @@ class SeriesSet:
                 columns[column] = one.known[:, index]
             for index, column in enumerate(self.past_covariates):
                 columns[column] = one.past[:, index]
+            for index, column in enumerate(self.static_covariates):
+                columns[column] = one.static[index]
             parts.append(pd.DataFrame(columns))
         return pd.concat(parts, ignore_index=True)

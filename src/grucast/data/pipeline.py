@@ -36,12 +36,17 @@ from grucast.data.features import (
 )
 from grucast.data.frame import Series, SeriesSet
 from grucast.data.frequency import Frequency
+from grucast.data.future import FutureCovariates
 from grucast.data.scaling import ScalerKind, SeriesScaler
 from grucast.data.splits import Part, SplitPlan, plan_splits
+from grucast.data.static import StaticEncoder
 from grucast.data.window_norm import WindowNorm, denormalize, normalize_window, suggest_window_norm, window_statistics
 from grucast.data.windows import Segment, WindowDataset
 from grucast.errors import option
 from grucast.evaluation.baselines import season_for_frequency
+
+#: The input that marks observed rows (1) and padding before a series' first row (0).
+OBSERVED = "observed"
 
 #: Default lookback by the frequency's base unit: a week of hours, eight weeks of
 #: days, about three months of trading days; otherwise a few seasons.
@@ -111,9 +116,16 @@ class WindowPipeline:
             those of the frequency that every series' training part covers twice.
         calendar_encoding: ``"cyclical"`` (sin, cos pairs) or ``"raw"``.
         season: seasonal period (seasonal naive, MASE); ``None``: from the frequency.
+        series_embedding: give the model each series' name as a categorical static
+            input (a learned vector per series; see :mod:`grucast.data.static`).
 
     Fitted attributes (after :meth:`fit`):
         lookback_, horizon_, season_, window_norm_, calendar_: the resolved settings.
+        padded_: whether windows may reach back before a series' first row (some
+            series are shorter than a window): their missing input rows are zeros,
+            and an ``"observed"`` input (1, or 0 on padding) says which they are.
+        excluded_: series left out of fitting, too short to hold their test part.
+        notes_: what fitting decided that a user should know, one line each.
         scaler_: the per-series :class:`SeriesScaler`, fitted on training rows.
         feature_names_: the input features in order: target, known covariates,
             calendar features, past-only covariates.
@@ -123,6 +135,7 @@ class WindowPipeline:
         series_: series names; frequencies_: ``{series: Frequency}``.
         nonnegative_: ``{series: bool}``, series never negative in training, whose
             forecasts are clipped at zero.
+        static_: the fitted :class:`~grucast.data.static.StaticEncoder`.
     """
 
     def __init__(
@@ -137,6 +150,7 @@ class WindowPipeline:
         calendar: Sequence[str] | str = "auto",
         calendar_encoding: CalendarEncoding = "cyclical",
         season: int | None = None,
+        series_embedding: bool = False,
     ) -> None:
         self.lookback = lookback
         self.horizon = horizon
@@ -147,6 +161,7 @@ class WindowPipeline:
         self.calendar = calendar
         self.calendar_encoding = calendar_encoding
         self.season = season
+        self.series_embedding = series_embedding
 
     # ------------------------------------------------------------------ fit
 
@@ -162,25 +177,32 @@ class WindowPipeline:
         self.lookback_ = self.lookback or lookback
         self.horizon_ = self.horizon or horizon
         plan = self._plan(data)
+        self.excluded_ = plan.excluded
+        self.notes_ = plan.notes
+        if plan.excluded:
+            data = data.select([name for name in data.names if name not in plan.excluded])
+        self.padded_ = plan.needs_padding
         self.season_ = self.season or season_for_frequency(first)
         self.calendar_ = _resolve_calendar(data, self.calendar, plan)
         self.window_norm_ = suggest_window_norm(data, plan) if self.window_norm == "auto" else self.window_norm
         self.target_ = data.target
         self.known_covariates_ = data.known_covariates
         self.past_covariates_ = data.past_covariates
+        self.static_covariates_ = data.static_covariates
         self.time_column_ = data.time_column
-        self.feature_names_ = (
-            (data.target,) + data.known_covariates + calendar_names(self.calendar_, self.calendar_encoding)
-            + data.past_covariates
-        )
-        self.n_known_ = len(data.known_covariates) + len(calendar_names(self.calendar_, self.calendar_encoding))
+        known = data.known_covariates + calendar_names(self.calendar_, self.calendar_encoding)
+        if self.padded_:
+            known += (OBSERVED,)
+        self.feature_names_ = (data.target,) + known + data.past_covariates
+        self.n_known_ = len(known)
         self.series_ = data.names
         self.frequencies_ = {series.name: series.frequency for series in data}
         train_columns = {
             series.name: self._columns(series, slice(0, plan[series.name].train_end)) for series in data
         }
-        self.scaler_ = SeriesScaler(self.scaler).fit(train_columns, self.feature_names_)
+        self.scaler_ = SeriesScaler(self.scaler, passthrough=(OBSERVED,)).fit(train_columns, self.feature_names_)
         self.nonnegative_ = {name: bool((columns[0] >= 0).all()) for name, columns in train_columns.items()}
+        self.static_ = StaticEncoder(self.series_embedding).fit(data)
         return self
 
     def fit_transform(self, data: SeriesSet, *, stride: int = 1) -> WindowedData:
@@ -207,19 +229,21 @@ class WindowPipeline:
             data: series with the columns the pipeline was fitted on, each one it knows.
             stride: rows between consecutive window starts.
         """
+        data = self.without_excluded(data)
         self.check_compatible(data)
         plan = self._plan(data)
+        static, categories = self.static_.encode(data)
         parts = {}
         for part in ("train", "val", "test"):
             values, segments = self._split_tensor(data, plan, part)
             parts[part] = WindowDataset(
                 values, segments, lookback=self.lookback_, horizon=self.horizon_, n_known=self.n_known_,
-                stride=stride, window_norm=self.window_norm_,
+                stride=stride, window_norm=self.window_norm_, static=static, categories=categories,
             )
         return WindowedData(data=data, plan=plan, pipeline=self, **parts)
 
     def forecast_inputs(
-        self, history: SeriesSet, future: Mapping[str, np.ndarray] | None = None
+        self, history: SeriesSet, future: FutureCovariates | Mapping[str, np.ndarray] | None = None
     ) -> tuple[dict[str, Tensor], np.ndarray]:
         """Inputs for forecasting the ``horizon`` steps after the end of every series.
 
@@ -228,8 +252,10 @@ class WindowPipeline:
 
         Args:
             history: the series to continue; each must be one the pipeline knows.
-            future: ``{series: (horizon, K) array}`` of the known covariates over the
-                horizon; needed only when there are any.
+            future: the known covariates over the horizon, when the model has any:
+                a :class:`~grucast.data.future.FutureCovariates` (looked up by time),
+                or ``{series: (horizon, K) array}`` in step order; ``history.future``
+                (rows of the data file with an empty target) if omitted.
 
         Returns:
             A batch like a :class:`WindowDataset` batch (without ``y``), one row per
@@ -237,43 +263,61 @@ class WindowPipeline:
             ``(S, horizon)`` future times.
 
         Raises:
-            DataError: a series is shorter than ``lookback``, unknown, or has known
-                covariates that ``future`` lacks.
+            DataError: a series is shorter than ``lookback``, unknown, or lacks future
+                values of its known covariates (the message names the series and time).
         """
+        history = self.without_excluded(history)
         self.check_compatible(history)
         lookback, horizon = self.lookback_, self.horizon_
         for series in history:
-            if len(series) < lookback:
+            if len(series) < lookback and not self.padded_:
                 raise DataError(
                     f"series {series.name!r} has {len(series)} rows but the model reads the last {lookback}; "
                     "give a longer history"
                 )
         n_user = len(self.known_covariates_)
+        future = future if future is not None else history.future
+        if n_user and future is None:
+            raise DataError(
+                f"forecasting past the end needs the future values of the known covariates "
+                f"{quote_list(self.known_covariates_)} for the next {horizon} steps of each series; give them in "
+                f"{option('future')} (time, series and those columns), or as rows at the end of the data whose "
+                "target is empty"
+            )
         inputs, futures, times = [], [], []
-        for series in history:
+        observed = np.ones((len(history), lookback), dtype=bool)
+        for position, series in enumerate(history):
             future_time = series.frequency.future(series.time[-1], horizon)
-            columns = self._columns(series, slice(len(series) - lookback, len(series)))
-            inputs.append(np.column_stack(
+            columns = self._columns(series, slice(max(0, len(series) - lookback), len(series)))
+            rows = np.column_stack(
                 [self.scaler_.transform(series.name, j, column) for j, column in enumerate(columns)]
-            ))
+            )
+            missing = lookback - len(rows)
+            if missing > 0:  # a short history: padded like a training window
+                rows = np.vstack([np.zeros((missing, rows.shape[1])), rows])
+                observed[position, :missing] = False
+            inputs.append(rows)
             known = np.zeros((horizon, 0))
             if n_user:
-                if future is None or series.name not in future:
-                    raise DataError(
-                        f"forecasting series {series.name!r} needs the future values of its known covariates "
-                        f"{quote_list(self.known_covariates_)} for the next {horizon} steps; give them with the history"
-                    )
-                known = np.asarray(future[series.name], dtype=np.float64).reshape(horizon, n_user)
+                if isinstance(future, FutureCovariates):
+                    known = future.at(series.name, future_time)
+                elif series.name in future:
+                    known = np.asarray(future[series.name], dtype=np.float64).reshape(horizon, n_user)
+                else:
+                    raise DataError(f"no future values of the known covariates for series {series.name!r}")
             if self.calendar_:
                 known = np.column_stack([known, calendar_features(future_time, self.calendar_, self.calendar_encoding)])
+            if self.padded_:
+                known = np.column_stack([known, np.ones(horizon)])  # forecast steps are observed steps
             futures.append(np.column_stack(
                 [self.scaler_.transform(series.name, 1 + j, known[:, j]) for j in range(self.n_known_)]
             ) if self.n_known_ else np.zeros((horizon, 0)))
             times.append(future_time)
         x = torch.from_numpy(np.stack(inputs)).float()
-        offset, scale = window_statistics(x, self.window_norm_)
+        mask = torch.from_numpy(observed) if self.padded_ else None
+        offset, scale = window_statistics(x, self.window_norm_, mask)
         if self.window_norm_ != "none":
-            x = normalize_window(x, offset, scale)
+            x = normalize_window(x, offset, scale, mask)
         batch = {
             "x": x,
             "known_future": torch.from_numpy(np.stack(futures)).float(),
@@ -282,6 +326,11 @@ class WindowPipeline:
             "offset": offset,
             "scale": scale,
         }
+        static, categories = self.static_.encode(history)
+        if static is not None:
+            batch["static"] = static
+        if categories is not None:
+            batch["categories"] = categories
         return batch, np.stack(times)
 
     def inverse(self, values: Tensor, batch: Mapping[str, Tensor], data: SeriesSet, *, clip: bool = True) -> np.ndarray:
@@ -313,9 +362,13 @@ class WindowPipeline:
     def check_compatible(self, data: SeriesSet) -> None:
         """Refuse data whose columns or series differ from what the pipeline was fitted on."""
         self._check_fitted()
-        got = {"target": data.target, "known covariates": data.known_covariates, "past covariates": data.past_covariates}
+        got = {
+            "target": data.target, "known covariates": data.known_covariates, "past covariates": data.past_covariates,
+            "static covariates": data.static_covariates,
+        }
         expected = {
             "target": self.target_, "known covariates": self.known_covariates_, "past covariates": self.past_covariates_,
+            "static covariates": self.static_covariates_,
         }
         for key, value in got.items():
             if value != expected[key]:
@@ -347,11 +400,16 @@ class WindowPipeline:
             "target": self.target_,
             "known_covariates": list(self.known_covariates_),
             "past_covariates": list(self.past_covariates_),
+            "static_covariates": list(self.static_covariates_),
+            "static": self.static_.to_dict(),
             "time_column": self.time_column_,
             "feature_names": list(self.feature_names_),
             "n_known": self.n_known_,
             "frequencies": {name: {"alias": f.alias, "step": f.step} for name, f in self.frequencies_.items()},
             "nonnegative": dict(self.nonnegative_),
+            "padded": self.padded_,
+            "excluded": list(self.excluded_),
+            "notes": list(self.notes_),
             "scaler": self.scaler_.to_dict(),
         }
 
@@ -362,6 +420,7 @@ class WindowPipeline:
             state["lookback"], state["horizon"], test_size=state["test_size"], val_size=state["val_size"],
             scaler=state["scaler"]["kind"], window_norm=state["window_norm"], calendar=tuple(state["calendar"]),
             calendar_encoding=state["calendar_encoding"], season=state["season"],
+            series_embedding=bool(state["static"]["series_embedding"]),
         )
         pipeline.lookback_ = int(state["lookback"])
         pipeline.horizon_ = int(state["horizon"])
@@ -371,6 +430,8 @@ class WindowPipeline:
         pipeline.target_ = state["target"]
         pipeline.known_covariates_ = tuple(state["known_covariates"])
         pipeline.past_covariates_ = tuple(state["past_covariates"])
+        pipeline.static_covariates_ = tuple(state["static_covariates"])
+        pipeline.static_ = StaticEncoder.from_dict(state["static"])
         pipeline.time_column_ = state["time_column"]
         pipeline.feature_names_ = tuple(state["feature_names"])
         pipeline.n_known_ = int(state["n_known"])
@@ -379,6 +440,9 @@ class WindowPipeline:
         }
         pipeline.series_ = tuple(pipeline.frequencies_)
         pipeline.nonnegative_ = {name: bool(flag) for name, flag in state["nonnegative"].items()}
+        pipeline.padded_ = bool(state["padded"])
+        pipeline.excluded_ = tuple(state["excluded"])
+        pipeline.notes_ = tuple(state["notes"])
         pipeline.scaler_ = SeriesScaler.from_dict(state["scaler"])
         return pipeline
 
@@ -387,6 +451,12 @@ class WindowPipeline:
     def _check_fitted(self) -> None:
         if not self.is_fitted:
             raise NotFittedError("this WindowPipeline is not fitted yet; call fit(data) first")
+
+    def without_excluded(self, data: SeriesSet) -> SeriesSet:
+        """``data`` without the series fitting left out (too short for their test part)."""
+        if not self.excluded_ or not any(name in self.excluded_ for name in data.names):
+            return data
+        return data.select([name for name in data.names if name not in self.excluded_])
 
     def _plan(self, data: SeriesSet) -> SplitPlan:
         return plan_splits(
@@ -400,6 +470,8 @@ class WindowPipeline:
         if self.calendar_:
             table = calendar_features(series.time[rows], self.calendar_, self.calendar_encoding)
             columns += [table[:, j] for j in range(table.shape[1])]
+        if self.padded_:
+            columns.append(np.ones(len(series.time[rows])))
         columns += [series.past[rows, j] for j in range(series.past.shape[1])]
         return columns
 
@@ -411,18 +483,22 @@ class WindowPipeline:
         """
         ranges = []
         for index, series in enumerate(data):
+            if series.name not in plan:
+                continue  # left out: too short to hold its test part
             start, end = plan[series.name].bounds(part)
-            first = 0 if part == "train" else start - plan.lookback
-            ranges.append((index, series, first, end))
-        total = sum(end - first for _, _, first, end in ranges)
+            first = 0 if part == "train" else max(0, start - plan.lookback)
+            # Padded windows may start with one observed row; otherwise full windows only.
+            first_target = (1 if self.padded_ else None) if part == "train" else start - first
+            ranges.append((index, series, first, end, first_target))
+        total = sum(end - first for _, _, first, end, _ in ranges)
         values = torch.empty((total, len(self.feature_names_)), dtype=torch.float32)
         segments, offset = [], 0
-        for index, series, first, end in ranges:
+        for index, series, first, end, first_target in ranges:
             block = values[offset : offset + end - first]
             for j, column in enumerate(self._columns(series, slice(first, end))):
                 # Column by column: temporaries stay one column long.
                 block[:, j] = torch.from_numpy(self.scaler_.transform(series.name, j, column))
-            segments.append(Segment(series=index, offset=offset, first_row=first, length=end - first))
+            segments.append(Segment(index, offset, first, end - first, first_target))
             offset += end - first
         return values, segments
 

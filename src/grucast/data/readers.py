@@ -562,7 +562,9 @@ def _build(
     for note in notes:
         warnings.warn(note, DataWarning, stacklevel=stacklevel)
     basis = None if parsed is None else parsed.basis
-    return SeriesSet(tuple(members), target_name, tuple(known), tuple(past), time_name, tuple(notes), basis)
+    return SeriesSet(
+        tuple(members), target_name, tuple(known), tuple(past), time_name, tuple(notes), time_basis=basis
+    )
 
 
 def _check_target(column: pd.Series, name: str, rows: np.ndarray, labels: np.ndarray | None) -> None:

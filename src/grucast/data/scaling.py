@@ -42,6 +42,8 @@ class SeriesScaler:
 
     Args:
         kind: ``"standard"`` (default), ``"minmax"``, ``"robust"`` or ``"none"``.
+        passthrough: columns left as they are (:math:`c = 0`, :math:`s = 1`), such
+            as an indicator whose 0 and 1 must keep their meaning.
 
     Attributes:
         series_: the series names, in the order of the rows of ``center_``.
@@ -50,10 +52,11 @@ class SeriesScaler:
         scale_: ``(S, C)`` float64, :math:`s` per series and column.
     """
 
-    def __init__(self, kind: ScalerKind = "standard") -> None:
+    def __init__(self, kind: ScalerKind = "standard", passthrough: Sequence[str] = ()) -> None:
         if kind not in SCALER_KINDS:
             raise ValueError(f"SeriesScaler: kind must be one of {quote_list(SCALER_KINDS)}, got {kind!r}")
         self.kind = kind
+        self.passthrough = tuple(passthrough)
 
     def __repr__(self) -> str:
         return f"SeriesScaler(kind={self.kind!r})"
@@ -84,6 +87,8 @@ class SeriesScaler:
                     f"SeriesScaler.fit: series {name!r} has {len(values)} columns, expected {len(columns)}"
                 )
             for column, value in enumerate(values):
+                if columns[column] in self.passthrough:
+                    continue
                 center[row, column], scale[row, column] = self._statistics(np.asarray(value, dtype=np.float64))
         self.series_ = tuple(names)
         self._positions = None

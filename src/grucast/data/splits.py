@@ -10,6 +10,17 @@ A window of ``lookback`` input rows followed by ``horizon`` target rows belongs 
 the part that holds all of its targets. Its inputs may reach back into earlier parts
 (the past is known at the forecast origin) but its targets never cross a boundary,
 so no target of a later part is ever seen while training on an earlier one.
+
+Collections hold short series as well as long ones, and none is refused for being
+shorter than a window: a window's inputs may reach back before a series' first row
+(the pipeline pads them and marks them as missing), so every series with at least
+one observed row before its test part is trained on and scored. Per series:
+
+* the test part is the last ``test_size`` rows (at least one horizon); a series
+  with no row left before it is left out, with a note;
+* the validation part is the ``val_size`` rows before it, where they leave at
+  least one training window (``horizon`` targets after one observed row); a
+  shorter series gets none, and a note counts them.
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from grucast import checks
+from grucast.data._text import quote_list
 from grucast.data.errors import DataError
 from grucast.data.frame import SeriesSet
 from grucast.errors import option
@@ -66,12 +78,22 @@ class SplitPlan:
     Attributes:
         lookback: input rows per window.
         horizon: target rows per window.
-        series: one :class:`SeriesSplit` per series, in the data's order.
+        series: one :class:`SeriesSplit` per series kept, in the data's order.
+        excluded: series left out, too short to hold their test part.
+        notes: what the plan changed, one line each (series left out, series
+            without a validation part).
     """
 
     lookback: int
     horizon: int
     series: tuple[SeriesSplit, ...]
+    excluded: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def needs_padding(self) -> bool:
+        """True when some window must reach back before its series' first row."""
+        return any(split.train_end < self.lookback + self.horizon for split in self.series)
 
     def __iter__(self) -> Iterator[SeriesSplit]:
         return iter(self.series)
@@ -79,11 +101,17 @@ class SplitPlan:
     def __len__(self) -> int:
         return len(self.series)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {split.name: split for split in self.series})
+
     def __getitem__(self, name: str) -> SeriesSplit:
-        for split in self.series:
-            if split.name == name:
-                return split
-        raise KeyError(f"no series {name!r} in the split")
+        try:
+            return self._by_name[name]  # type: ignore[attr-defined]
+        except KeyError:
+            raise KeyError(f"no series {name!r} in the split") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name  # type: ignore[attr-defined]
 
 
 def check_window_shape(lookback: int, horizon: int, stride: int = 1) -> None:
@@ -140,27 +168,37 @@ def plan_splits(
             ``0`` for none. Default: 10 %.
 
     Raises:
-        DataError: a series is too short for the window, or for the window after
-            the test and validation parts are taken off.
+        DataError: no series is long enough to hold its test part.
     """
     check_window_shape(lookback, horizon)
-    splits = []
+    splits, excluded, no_validation = [], [], []
     for series in data:
         length = len(series)
-        if length < lookback + horizon:
-            raise DataError(
-                f"lookback ({lookback}) + horizon ({horizon}) is longer than series {series.name!r} ({length} rows); "
-                f"use a shorter {option('lookback')} or more data"
-            )
         test_rows = resolve_size(test_size, length, horizon, "test_size")
+        if length <= test_rows:
+            excluded.append(series.name)
+            continue
         val_rows = resolve_size(val_size, length, horizon, "val_size")
+        if val_rows and length - test_rows - val_rows < horizon + 1:
+            no_validation.append(series.name)
+            val_rows = 0
         train_rows = length - test_rows - val_rows
-        if train_rows < lookback + horizon:
-            raise DataError(
-                f"series {series.name!r} ({length} rows) keeps {train_rows} rows for training after {test_rows} test "
-                f"and {val_rows} validation rows, fewer than lookback ({lookback}) + horizon ({horizon}) = "
-                f"{lookback + horizon}; use a shorter {option('lookback')} or {option('horizon')}, a smaller "
-                f"{option('test_size')} or {option('val_size')}, or more data"
-            )
         splits.append(SeriesSplit(series.name, length, train_rows, train_rows + val_rows))
-    return SplitPlan(lookback, horizon, tuple(splits))
+    if not splits:
+        raise DataError(
+            f"every series is too short to hold its test part ({quote_list(excluded)}): a series needs more rows "
+            f"than {option('test_size')} (at least one horizon, {horizon}); use a shorter {option('horizon')} "
+            "or test size, or more data"
+        )
+    notes = []
+    if excluded:
+        notes.append(
+            f"{len(excluded)} series left out, too short to hold their test part and one row before it: "
+            f"{quote_list(excluded, limit=8)}"
+        )
+    if no_validation:
+        notes.append(
+            f"{len(no_validation)} series too short for a validation part train on all their rows before the "
+            f"test part: {quote_list(no_validation, limit=8)}"
+        )
+    return SplitPlan(lookback, horizon, tuple(splits), tuple(excluded), tuple(notes))

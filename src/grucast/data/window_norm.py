@@ -48,12 +48,15 @@ def check_window_norm(mode: str, allow_auto: bool = False) -> None:
         raise ValueError(f"window_norm must be one of {names}, got {mode!r}")
 
 
-def window_statistics(x: Tensor, mode: WindowNorm) -> tuple[Tensor, Tensor]:
+def window_statistics(x: Tensor, mode: WindowNorm, observed: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """Offset :math:`o` and spread :math:`s` of each window's target inputs.
 
     Args:
         x: ``(B, L, F)`` inputs, target in feature 0.
         mode: ``"none"``, ``"last"`` or ``"mean_std"``.
+        observed: ``(B, L)`` bool, False at padded input rows (which ``"mean_std"``
+            leaves out); ``None`` when every row is observed. The last row is
+            always observed.
 
     Returns:
         ``offset`` and ``scale``, each ``(B, 1, 1)``.
@@ -63,17 +66,26 @@ def window_statistics(x: Tensor, mode: WindowNorm) -> tuple[Tensor, Tensor]:
     if mode == "last":
         return target[:, -1:, :].clone(), torch.ones_like(target[:, -1:, :])
     if mode == "mean_std":
-        offset = target.mean(dim=1, keepdim=True)
-        spread = target.std(dim=1, unbiased=False, keepdim=True)
+        if observed is None:
+            offset = target.mean(dim=1, keepdim=True)
+            spread = target.std(dim=1, unbiased=False, keepdim=True)
+        else:
+            weight = observed[:, :, None].to(target.dtype)  # (B, L, 1)
+            count = weight.sum(dim=1, keepdim=True)
+            offset = (target * weight).sum(dim=1, keepdim=True) / count
+            spread = (((target - offset) ** 2 * weight).sum(dim=1, keepdim=True) / count).sqrt()
         return offset, torch.where(spread > _TINY, spread, torch.ones_like(spread))
     zeros = torch.zeros_like(target[:, -1:, :])
     return zeros, torch.ones_like(zeros)
 
 
-def normalize_window(x: Tensor, offset: Tensor, scale: Tensor) -> Tensor:
-    """Inputs with the target channel as :math:`(x - o) / s`; other features unchanged."""
+def normalize_window(x: Tensor, offset: Tensor, scale: Tensor, observed: Tensor | None = None) -> Tensor:
+    """Inputs with the target channel as :math:`(x - o) / s`; other features unchanged; padded rows stay zero."""
     out = x.clone()
-    out[:, :, :1] = (x[:, :, :1] - offset) / scale
+    target = (x[:, :, :1] - offset) / scale
+    if observed is not None:
+        target = target * observed[:, :, None]
+    out[:, :, :1] = target
     return out
 
 

@@ -4,16 +4,21 @@ The rows of every series in a split sit one after another in a single ``(N, F)``
 float32 tensor. A window is never stored: it is an integer, and its rows come from
 index arithmetic when a batch is asked for. Window :math:`i` lies in segment
 :math:`g` (one series) where :math:`C_g \le i < C_{g+1}` (:math:`C` the running
-window counts) and starts at row
+window counts); its targets start at segment row
 
 .. math::
-    r_i = o_g + f_g + (i - C_g)\,\mathrm{stride},
+    t_i = a_g + (i - C_g)\,\mathrm{stride}, \qquad
+    a_g = T_g - H - (n_g - 1)\,\mathrm{stride},
 
-with :math:`o_g` the segment's first row in the tensor and :math:`f_g` its first
-window start. Windows are aligned to the segment's end: the last window's targets
-are the segment's last ``horizon`` rows. A batch of :math:`B` windows is one gather
-of ``(B, lookback + horizon)`` rows; memory is the data once plus :math:`O(S)`
-integers for :math:`S` segments, not a ``(windows, lookback, features)`` array.
+and its inputs are the :math:`L` rows before, :math:`t_i - L \ldots t_i - 1`, with
+:math:`T_g` the segment's rows, :math:`H` the horizon and :math:`n_g` its window
+count: windows are aligned to the segment's end (the last window's targets are
+its last ``horizon`` rows) and the first has its targets at or after the segment's
+``first_target``. A window whose inputs reach back before the segment's first row
+is padded: those input rows are zeros (every feature, so a 0/1 "observed" column
+marks them). A batch of :math:`B` windows is one gather of ``(B, lookback +
+horizon)`` rows; memory is the data once plus :math:`O(S)` integers for :math:`S`
+segments, not a ``(windows, lookback, features)`` array.
 """
 
 from __future__ import annotations
@@ -40,12 +45,16 @@ class Segment:
         offset: its first row in the tensor.
         first_row: the row of the series that row ``offset`` holds.
         length: how many rows it has in the tensor.
+        first_target: the segment row where the first window's targets may start,
+            at least 1 (inputs before row 0 are padding); ``None`` for ``lookback``,
+            i.e. full windows only.
     """
 
     series: int
     offset: int
     first_row: int
     length: int
+    first_target: int | None = None
 
 
 class WindowDataset(Dataset):
@@ -64,6 +73,9 @@ class WindowDataset(Dataset):
         stride: rows between the starts of consecutive windows. Default: 1.
         window_norm: ``"none"``, ``"last"`` or ``"mean_std"`` (see
             :mod:`grucast.data.window_norm`).
+        static: ``(S, n_static)`` numeric static features of each series (row
+            ``Segment.series``), or ``None``.
+        categories: ``(S, C)`` int64 static category indices of each series, or ``None``.
 
     A batch is a dict of tensors:
         * **x**: ``(B, L, F)`` inputs.
@@ -74,6 +86,7 @@ class WindowDataset(Dataset):
           its forecast origin is row ``start + L - 1``.
         * **offset**, **scale**: ``(B, 1, 1)`` window normalisation, undone by
           ``forecast * scale + offset``.
+        * **static**, **categories**: ``(B, n_static)`` and ``(B, C)``, when given.
     """
 
     def __init__(
@@ -86,6 +99,8 @@ class WindowDataset(Dataset):
         n_known: int = 0,
         stride: int = 1,
         window_norm: WindowNorm = "none",
+        static: Tensor | None = None,
+        categories: Tensor | None = None,
     ) -> None:
         check_window_shape(lookback, horizon, stride)
         check_window_norm(window_norm)
@@ -99,17 +114,25 @@ class WindowDataset(Dataset):
         self.n_known = n_known
         self.stride = stride
         self.window_norm = window_norm
+        self.static = static
+        self.categories = categories
         self.segments = tuple(segments)
-        span = lookback + horizon
-        last = np.array([segment.length - span for segment in self.segments], dtype=np.int64)
-        counts = np.where(last >= 0, last // stride + 1, 0)
-        first = last - (counts - 1) * stride
+        length = np.array([segment.length for segment in self.segments], dtype=np.int64)
+        earliest = np.array(
+            [lookback if s.first_target is None else max(1, s.first_target) for s in self.segments], dtype=np.int64
+        )
+        last = length - horizon  # the last window's first target row
+        counts = np.where(last >= earliest, (last - earliest) // stride + 1, 0)
+        first = last - (counts - 1) * stride - lookback  # the first window's first input row
+        offset = np.array([s.offset for s in self.segments], dtype=np.int64)
         self._series = torch.tensor([s.series for s in self.segments], dtype=torch.int64)
         self._row0 = torch.tensor([s.first_row for s in self.segments], dtype=torch.int64) + torch.from_numpy(first)
-        self._start0 = torch.tensor([s.offset for s in self.segments], dtype=torch.int64) + torch.from_numpy(first)
+        self._start0 = torch.from_numpy(offset + first)
+        self._offset = torch.from_numpy(offset)
         self._cumulative = torch.from_numpy(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+        self.pads = bool(((first < 0) & (counts > 0)).any())
         self._input_steps = torch.arange(lookback)
-        self._target_steps = torch.arange(lookback, span)
+        self._target_steps = torch.arange(lookback, lookback + horizon)
 
     def __len__(self) -> int:
         return int(self._cumulative[-1])
@@ -126,15 +149,23 @@ class WindowDataset(Dataset):
     def locate(self, index: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """Where windows lie: their first row in ``values``, series, and first row in the series.
 
+        A padded window's first rows come before its segment (and its series): its
+        first row in ``values`` and in the series can then lie before the segment's
+        first row, or be negative.
+
         Args:
             index: ``(B,)`` window numbers in ``[0, len(self))``.
         """
+        start, series, row, _ = self._locate(index)
+        return start, series, row
+
+    def _locate(self, index: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         index = torch.as_tensor(index, dtype=torch.int64)
         if index.numel() and (int(index.min()) < 0 or int(index.max()) >= len(self)):
             raise IndexError(f"window index out of range for {len(self)} windows")
         segment = torch.searchsorted(self._cumulative, index, right=True) - 1
         step = (index - self._cumulative[segment]) * self.stride
-        return self._start0[segment] + step, self._series[segment], self._row0[segment] + step
+        return self._start0[segment] + step, self._series[segment], self._row0[segment] + step, segment
 
     def __getitem__(self, index: int | Sequence[int] | Tensor | np.ndarray) -> dict[str, Tensor]:
         single = isinstance(index, (int, np.integer)) or (isinstance(index, Tensor) and index.dim() == 0)
@@ -148,16 +179,24 @@ class WindowDataset(Dataset):
 
     def batch(self, index: Tensor) -> dict[str, Tensor]:
         """The windows ``index`` as one batch (see the class docstring)."""
-        start, series, row = self.locate(index)
-        x = self.values[start[:, None] + self._input_steps]  # (B, L, F)
+        start, series, row, segment = self._locate(index)
+        rows = start[:, None] + self._input_steps  # (B, L)
+        observed = None
+        if self.pads:
+            floor = self._offset[segment][:, None]
+            observed = rows >= floor
+            rows = torch.maximum(rows, floor)
+        x = self.values[rows]  # (B, L, F)
+        if observed is not None:
+            x = x * observed[:, :, None]  # padding: every feature zero, the "observed" column too
         future = self.values[start[:, None] + self._target_steps]  # (B, H, F)
         y = future[:, :, :1]
         known_future = future[:, :, 1 : 1 + self.n_known]
-        offset, scale = window_statistics(x, self.window_norm)
+        offset, scale = window_statistics(x, self.window_norm, observed)
         if self.window_norm != "none":
-            x = normalize_window(x, offset, scale)
+            x = normalize_window(x, offset, scale, observed)
             y = (y - offset) / scale
-        return {
+        out = {
             "x": x,
             "y": y.contiguous(),
             "known_future": known_future.contiguous(),
@@ -166,6 +205,11 @@ class WindowDataset(Dataset):
             "offset": offset,
             "scale": scale,
         }
+        if self.static is not None:
+            out["static"] = self.static[series]
+        if self.categories is not None:
+            out["categories"] = self.categories[series]
+        return out
 
     def loader(
         self,

@@ -189,12 +189,24 @@ def evaluate_forecasts(
     notes: list[str] = []
     # One MASE scale per series (NaN where undefined), gathered per window: (W,).
     scales = np.full(len(unique), np.nan)
+    short = []
     for k in order:
         name = _python_label(unique[k])
+        # A training part shorter than a season and a step has no seasonal naive
+        # error: such a series is scaled by the naive (lag-1) error instead.
+        lag = season if len(np.asarray(train[name])) > season else 1
+        if lag != season:
+            short.append(name)
         try:
-            scales[k] = mase_scale(train[name], season)
+            scales[k] = mase_scale(train[name], lag) if len(np.asarray(train[name])) > lag else np.nan
         except UndefinedMetricError as error:
             notes.append(f"series {name!r}: {error}")
+    if short:
+        shown = ", ".join(repr(name) for name in short[:5]) + (f" and {len(short) - 5} more" if len(short) > 5 else "")
+        notes.append(
+            f"{len(short)} series have fewer than {season + 1} training values ({shown}): their MASE is scaled by "
+            "the in-sample naive (lag-1) error, or left out with a single value"
+        )
     window_scale = scales[inverse.ravel()]
     scaled = np.abs(actual - forecast) / window_scale[:, None]  # (W, H), NaN rows where undefined
     has_scale = ~np.isnan(window_scale)

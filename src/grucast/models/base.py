@@ -1,7 +1,10 @@
-"""The contract every forecasting model keeps: (B, lookback, features) -> (B, horizon, targets)."""
+"""The contract every forecasting model keeps: a window (and what is known about the horizon) in, forecasts out."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import torch
 from torch import Tensor, nn
 
 from grucast import checks
@@ -17,27 +20,121 @@ def check_dropout(owner: str, dropout: object) -> float:
     return checks.Real(low=0, high=1, high_open=True).check(f"{owner}: dropout", dropout)
 
 
-class RecurrentForecaster(nn.Module):
-    """A recurrent encoder read to its final state, then a linear head to all horizon steps.
+def embedding_size(categories: int) -> int:
+    """Width of a categorical's embedding: grows like its square root, at most 16."""
+    return int(min(16, max(2, round(1.6 * categories**0.56))))
 
-    The direct multi-horizon map: the encoder summarises the lookback window into
-    :math:`s \\in \\mathbb{R}^{D H}` (the last layer's final state, both directions
-    for a bidirectional encoder) and one linear layer emits every step at once,
+
+class HorizonDecoder(nn.Module):
+    r"""Forecasts every horizon step from the encoder's summary and what is known about that step.
+
+    For summary :math:`s` (the encoder's final state), the known inputs of step
+    :math:`k` (known covariates and calendar features of that future time)
+    :math:`c_k`, and the series' static features :math:`e` (numeric values and
+    embedded categories),
 
     .. math::
-        \\hat{y}_{t+1 \\ldots t+h} = \\operatorname{reshape}(W_o s + b_o, (h, m)),
+        \hat y_k = \underbrace{(W_o s + b_o)_k}_{\text{direct head}}
+                 + W_2\,\operatorname{ReLU}\!\big(W_1 [s;\, c_k;\, e] + p_k + b_1\big) + b_2,
 
-    with :math:`h` the horizon and :math:`m` the number of targets.
+    with :math:`p_k` a learned embedding of the step :math:`k`. The first term is
+    the plain direct multi-horizon head; the second, an MLP shared by all steps,
+    adds what the step's own known inputs and the series' static features say.
+    :math:`W_2` starts at zero, so an untrained decoder is exactly the direct
+    head, and with no known or static inputs the MLP is left out altogether.
+
+    Args:
+        summary_size: width of :math:`s`.
+        horizon: steps forecast, :math:`h`.
+        num_targets: values per step, :math:`m`.
+        n_future: known inputs per future step, :math:`K`.
+        n_static: numeric static features per series.
+        category_sizes: the number of categories of each categorical static
+            feature (index 0 is kept for "unknown").
+        hidden_size: width of the MLP.
+        dropout: dropout on :math:`s` and inside the MLP, in training.
+    """
+
+    def __init__(
+        self,
+        summary_size: int,
+        horizon: int,
+        num_targets: int,
+        n_future: int = 0,
+        n_static: int = 0,
+        category_sizes: Sequence[int] = (),
+        hidden_size: int = 64,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.horizon, self.num_targets = horizon, num_targets
+        self.n_future, self.n_static = n_future, n_static
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(summary_size, horizon * num_targets)
+        self.embeddings = nn.ModuleList(nn.Embedding(size, embedding_size(size)) for size in category_sizes)
+        context = n_static + sum(e.embedding_dim for e in self.embeddings)
+        self.uses_mlp = n_future + context > 0
+        if self.uses_mlp:
+            self.hidden = nn.Linear(summary_size + n_future + context, hidden_size)
+            self.step = nn.Parameter(torch.zeros(horizon, hidden_size))
+            self.out = nn.Linear(hidden_size, num_targets)
+            nn.init.zeros_(self.out.weight)
+            nn.init.zeros_(self.out.bias)
+
+    def forward(
+        self, summary: Tensor, future: Tensor | None = None, static: Tensor | None = None,
+        categories: Tensor | None = None,
+    ) -> Tensor:
+        """``(B, S)`` summary [, ``(B, h, K)`` future, ``(B, n_static)``, ``(B, C)`` categories] -> ``(B, h, m)``."""
+        batch = summary.shape[0]
+        summary = self.dropout(summary)
+        base = self.head(summary).view(batch, self.horizon, self.num_targets)
+        if not self.uses_mlp:
+            return base
+        parts = [summary.unsqueeze(1).expand(batch, self.horizon, summary.shape[1])]
+        if self.n_future:
+            parts.append(future)
+        context = []
+        if self.n_static:
+            context.append(static)
+        context += [embed(categories[:, j]) for j, embed in enumerate(self.embeddings)]
+        if context:
+            joined = torch.cat(context, dim=1)
+            parts.append(joined.unsqueeze(1).expand(batch, self.horizon, joined.shape[1]))
+        hidden = torch.relu(self.hidden(torch.cat(parts, dim=2)) + self.step)  # (B, h, hidden)
+        return base + self.out(self.dropout(hidden))
+
+
+class RecurrentForecaster(nn.Module):
+    """A recurrent encoder read to its final state, then a :class:`HorizonDecoder`.
+
+    The encoder summarises the lookback window into :math:`s \\in \\mathbb{R}^{D H}`
+    (the last layer's final state, both directions for a bidirectional encoder);
+    the decoder forecasts all horizon steps at once from :math:`s`, each step's
+    known inputs and the series' static features.
 
     Subclasses build the encoder in :meth:`build_encoder` and declare what they support.
 
     Args:
-        input_size: features per time step (targets, covariates, calendar features).
+        input_size: features per lookback step (target, covariates, calendar features).
         horizon: steps forecast at once (1 for a one-step model).
         num_targets: target series forecast per window. Default: 1.
         hidden_size: :math:`H`, the encoder's state size. Default: 64.
         num_layers: stacked encoder layers. Default: 2.
-        dropout: dropout between encoder layers and before the head, in training.
+        dropout: dropout between encoder layers and in the decoder, in training.
+        n_future: known inputs per forecast step (known covariates and calendar
+            features of that step). Default: 0.
+        n_static: numeric static features per series. Default: 0.
+        category_sizes: categories of each categorical static feature (its
+            embedding table's rows, row 0 for "unknown"). Default: none.
+
+    Inputs: ``x``, ``future``, ``static``, ``categories``
+        * **x**: ``(B, L, input_size)``.
+        * **future**: ``(B, horizon, n_future)``, needed when ``n_future > 0``.
+        * **static**: ``(B, n_static)`` float, needed when ``n_static > 0``.
+        * **categories**: ``(B, len(category_sizes))`` int64 category indices.
+
+    Output: ``(B, horizon, num_targets)``.
     """
 
     name = "recurrent"
@@ -51,6 +148,9 @@ class RecurrentForecaster(nn.Module):
         hidden_size: int = 64,
         num_layers: int = 2,
         dropout: float = 0.0,
+        n_future: int = 0,
+        n_static: int = 0,
+        category_sizes: Sequence[int] = (),
     ) -> None:
         super().__init__()
         owner = type(self).__name__
@@ -60,10 +160,15 @@ class RecurrentForecaster(nn.Module):
         self.hidden_size = check_positive_int(owner, "hidden_size", hidden_size)
         self.num_layers = check_positive_int(owner, "num_layers", num_layers)
         self.dropout = check_dropout(owner, dropout)
+        self.n_future = checks.non_negative_int().check(f"{owner}: n_future", n_future)
+        self.n_static = checks.non_negative_int().check(f"{owner}: n_static", n_static)
+        self.category_sizes = tuple(check_positive_int(owner, "category size", size) for size in category_sizes)
         self.encoder = self.build_encoder()
         directions = 2 if getattr(self.encoder, "bidirectional", False) else 1
-        self.head_dropout = nn.Dropout(self.dropout)
-        self.head = nn.Linear(directions * self.hidden_size, self.horizon * self.num_targets)
+        self.decoder = HorizonDecoder(
+            directions * self.hidden_size, self.horizon, self.num_targets, self.n_future, self.n_static,
+            self.category_sizes, hidden_size=self.hidden_size, dropout=self.dropout,
+        )
 
     def build_encoder(self) -> nn.Module:
         raise NotImplementedError
@@ -72,16 +177,21 @@ class RecurrentForecaster(nn.Module):
         """Hook for a front end before the recurrent encoder (identity here)."""
         return x
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(
+        self, x: Tensor, future: Tensor | None = None, static: Tensor | None = None, categories: Tensor | None = None
+    ) -> Tensor:
         if x.dim() != 3 or x.shape[-1] != self.input_size:
             raise ValueError(
-                f"{type(self).__name__}: expected input (batch, lookback, {self.input_size}), "
-                f"got {tuple(x.shape)}"
+                f"{type(self).__name__}: expected input (batch, lookback, {self.input_size}), got {tuple(x.shape)}"
+            )
+        if self.n_future and (future is None or future.shape != (x.shape[0], self.horizon, self.n_future)):
+            got = None if future is None else tuple(future.shape)
+            raise ValueError(
+                f"{type(self).__name__}: expected future (batch, {self.horizon}, {self.n_future}), got {got}"
             )
         _, h_n = self.encoder(self.encoder_input(x))
         if isinstance(h_n, tuple):  # LSTM: (h_n, c_n)
             h_n = h_n[0]
         directions = 2 if getattr(self.encoder, "bidirectional", False) else 1
         summary = h_n[-directions:].transpose(0, 1).reshape(x.shape[0], -1)  # (B, D * H)
-        out = self.head(self.head_dropout(summary))  # (B, horizon * targets)
-        return out.view(x.shape[0], self.horizon, self.num_targets)
+        return self.decoder(summary, future, static, categories)

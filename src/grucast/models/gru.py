@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -21,7 +23,8 @@ class GRUForecaster(RecurrentForecaster):
         bidirectional: also read the window backwards.
         reset_after, update_convention: GRU variants, see :mod:`grucast.nn.functional`
             (grucast backend only).
-        Other arguments: see :class:`~grucast.models.base.RecurrentForecaster`.
+        Other arguments (``decoder`` included: ``n_future``, ``n_static``,
+            ``category_sizes``): see :class:`~grucast.models.base.RecurrentForecaster`.
     """
 
     name = "gru"
@@ -40,6 +43,7 @@ class GRUForecaster(RecurrentForecaster):
         backend: str = "grucast",
         reset_after: bool = True,
         update_convention: str = "cho",
+        **decoder: Any,
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"{type(self).__name__}: backend must be one of {BACKENDS}, got {backend!r}")
@@ -52,7 +56,7 @@ class GRUForecaster(RecurrentForecaster):
         self.backend = backend
         self.reset_after = reset_after
         self.update_convention = update_convention
-        super().__init__(input_size, horizon, num_targets, hidden_size, num_layers, dropout)
+        super().__init__(input_size, horizon, num_targets, hidden_size, num_layers, dropout, **decoder)
 
     def build_encoder(self) -> nn.Module:
         args = dict(

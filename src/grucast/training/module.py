@@ -42,12 +42,20 @@ class ForecastModule(pl.LightningModule):
 
     def forward(self, batch: Mapping[str, Tensor]) -> Tensor:
         """Forecasts ``(B, horizon, 1)`` in the model's (scaled) units."""
+        context = {key: batch[key] for key in ("static", "categories") if key in batch}
         if self.multi_step == "recursive":
-            return recursive_forecast(self.model, batch["x"], batch["known_future"], self.horizon)
-        return self.model(batch["x"])
+            return recursive_forecast(self.model, batch["x"], batch["known_future"], self.horizon, **context)
+        return self._model_forecast(batch, self.horizon)
+
+    def _model_forecast(self, batch: Mapping[str, Tensor], steps: int) -> Tensor:
+        """The network's own output for a batch: ``steps`` horizon steps, each with its known inputs."""
+        context = {key: batch[key] for key in ("static", "categories") if key in batch}
+        future = batch["known_future"][:, :steps] if getattr(self.model, "n_future", 0) else None
+        return self.model(batch["x"], future, **context)
 
     def _batch_loss(self, batch: Mapping[str, Tensor]) -> Tensor:
-        prediction = self.model(batch["x"])  # (B, H_model, 1)
+        # A one-step (recursive) model is trained on the first target step: teacher forcing.
+        prediction = self._model_forecast(batch, getattr(self.model, "horizon", self.horizon))  # (B, H_model, 1)
         target = batch["y"][:, : prediction.shape[1]]
         return self._loss(prediction, target)
 

@@ -182,3 +182,22 @@ def test_calibration_uses_evenly_spaced_windows_beyond_the_limit():
     sample = calibration_sample(100_000, limit=8192).numpy()
     assert len(sample) == 8192 and sample[0] == 0 and sample[-1] == 99_999
     assert (np.diff(sample) >= 12).all() and (np.diff(sample) <= 13).all()
+
+
+def test_a_monthly_collection_with_short_series_trains_with_the_defaults():
+    # Lengths from 12 to 120 months: the default lookback (36) and horizon (12) fit only some.
+    rng = np.random.default_rng(5)
+    parts = []
+    for index, length in enumerate([12, 14, 30, 60, 120, 9]):
+        times = pd.date_range("2010-01-01", periods=length, freq="MS")
+        season = 10 * np.sin(2 * np.pi * np.arange(length) / 12)
+        parts.append(pd.DataFrame({"id": f"s{index}", "month": times, "sales": 100 + season + rng.normal(0, 1, length)}))
+    data = from_dataframe(pd.concat(parts), time_col="month", target="sales", series_col="id")
+    forecaster = Forecaster(hidden_size=8, num_layers=1, epochs=2, progress=False, threads=1).fit(data)
+    assert (forecaster.settings_.lookback, forecaster.settings_.horizon) == (36, 12)
+    assert forecaster.pipeline_.padded_ and forecaster.pipeline_.excluded_ == ("s0", "s5")
+    scores = forecaster.evaluate()
+    assert sorted(scores.model.per_series) == ["s1", "s2", "s3", "s4"]  # every kept series is scored
+    future = forecaster.predict(data)
+    assert future.groupby("series").size().to_dict() == {"s1": 12, "s2": 12, "s3": 12, "s4": 12}
+    assert future.value.notna().all()

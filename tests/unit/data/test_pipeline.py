@@ -134,8 +134,8 @@ def test_forecast_needs_future_known_covariates():
     rng = np.random.default_rng(4)
     data = hourly_set(rng.normal(0, 1, 200), rng.normal(0, 1, 200))
     prepared = prepare_windows(data, lookback=8, horizon=2)
-    with pytest.raises(DataError, match=re.escape("forecasting series 'a' needs the future values of its known "
-                                                  "covariates 'temp' for the next 2 steps; give them with the history")):
+    with pytest.raises(DataError, match=re.escape("forecasting past the end needs the future values of the known "
+                                                  "covariates 'temp' for the next 2 steps of each series")):
         prepared.pipeline.forecast_inputs(data)
     batch, _ = prepared.pipeline.forecast_inputs(data, {"a": np.zeros(2), "b": np.ones(2)})
     # temp + (sin, cos) of hour: ~8 days of hours cover the daily cycle twice,
@@ -202,3 +202,29 @@ def test_auto_window_norm_picks_last_for_a_random_walk_and_none_for_seasonal_loa
     for values, expected in ((walk, "last"), (load, "none")):
         prepared = prepare_windows(SeriesSet.from_arrays(values), lookback=10, horizon=1, calendar=())
         assert prepared.pipeline.window_norm_ == expected
+
+
+def test_a_collection_of_short_and_long_series_is_windowed_with_padding():
+    # Monthly-like: lengths 20, 40 and 200; lookback 24 and horizon 6 do not fit the short ones.
+    lengths = {"short": 20, "mid": 40, "long": 200, "tiny": 5}
+    data = SeriesSet.from_arrays({name: 1.0 + np.arange(n, dtype=float) % 7 for name, n in lengths.items()})
+    pipeline = WindowPipeline(24, 6, test_size=6, val_size=6, window_norm="none", scaler="none")
+    windows = pipeline.fit_transform(data)
+    assert pipeline.padded_ and pipeline.feature_names_ == ("value", "observed") and pipeline.n_known_ == 1
+    assert pipeline.excluded_ == ("tiny",) and windows.data.names == ("short", "mid", "long")
+    assert pipeline.notes_ == ("1 series left out, too short to hold their test part and one row before it: 'tiny'",)
+    # Training windows: every target start from row 1 to the last full horizon of the training part.
+    assert windows.train.counts() == [8 - 6, 28 - 6, 188 - 6]
+    assert len(windows.val) == 3 and len(windows.test) == 3
+    batch = windows.test[torch.arange(3)]
+    observed = batch["x"][:, :, 1]
+    assert observed.sum(dim=1).tolist() == [14, 24, 24]  # "short" has 14 rows before its test part
+    assert (batch["x"][0, :10] == 0).all()  # padded rows: target and "observed" both zero
+    inputs, times = pipeline.forecast_inputs(data)
+    assert inputs["x"].shape == (3, 24, 2) and inputs["x"][0, :, 1].sum() == 20 and times.shape == (3, 6)
+
+
+def test_long_series_are_not_padded():
+    data = SeriesSet.from_arrays({"a": np.sin(np.arange(300.0))})
+    pipeline = WindowPipeline(24, 6, window_norm="none").fit(data)
+    assert not pipeline.padded_ and "observed" not in pipeline.feature_names_

@@ -1,4 +1,4 @@
-"""Chronological split per series: sizes, defaults and the too-short errors."""
+"""Chronological split per series: sizes, defaults, and series too short for a window or a part."""
 
 from __future__ import annotations
 
@@ -41,20 +41,32 @@ def test_seed_001_split():
     assert plan["sine"].train_end == 700 and plan["sine"].val_end == 700
 
 
-def test_series_shorter_than_the_window():
-    with pytest.raises(DataError, match=re.escape("lookback (200) + horizon (24) is longer than series 'AEP' (150 "
-                                                  "rows); use a shorter lookback or more data")):
-        plan_splits(data(AEP=150), lookback=200, horizon=24)
+def test_a_series_shorter_than_a_window_is_planned_with_padding():
+    plan = plan_splits(data(AEP=150, long=1000), lookback=200, horizon=24)
+    assert (plan["AEP"].train_end, plan["AEP"].val_end) == (102, 126)  # test 24, validation 24: one horizon each
+    assert plan.needs_padding and plan.excluded == () and plan.notes == ()
+    assert not plan_splits(data(long=1000), lookback=200, horizon=24).needs_padding
 
 
-def test_training_part_too_short():
-    message = (
-        "series 'a' (150 rows) keeps 96 rows for training after 24 test and 30 validation rows, fewer than "
-        "lookback (90) + horizon (24) = 114; use a shorter lookback or horizon, a smaller test_size or val_size, "
-        "or more data"
+def test_a_training_part_shorter_than_a_window_is_kept():
+    plan = plan_splits(data(a=150), lookback=90, horizon=24, test_size=0.1, val_size=30)
+    assert (plan["a"].train_end, plan["a"].val_end) == (96, 126) and plan.needs_padding
+
+
+def test_too_short_for_validation_or_for_the_test_part():
+    # Test 6 rows; validation 6 more needs 6 + 1 training rows left: 18 rows do not, 19 do.
+    plan = plan_splits(data(a=18, b=19, c=6, d=5), lookback=12, horizon=6, test_size=6, val_size=6)
+    assert [split.name for split in plan] == ["a", "b"]
+    assert (plan["a"].train_end, plan["a"].val_end) == (12, 12)
+    assert (plan["b"].train_end, plan["b"].val_end) == (7, 13)
+    assert plan.excluded == ("c", "d")
+    assert plan.notes == (
+        "2 series left out, too short to hold their test part and one row before it: 'c', 'd'",
+        "1 series too short for a validation part train on all their rows before the test part: 'a'",
     )
-    with pytest.raises(DataError, match=re.escape(message)):
-        plan_splits(data(a=150), lookback=90, horizon=24, test_size=0.1, val_size=30)
+    with pytest.raises(DataError, match=re.escape("every series is too short to hold its test part ('c', 'd'): a "
+                                                  "series needs more rows than test_size (at least one horizon, 6)")):
+        plan_splits(data(c=6, d=5), lookback=12, horizon=6, test_size=6)
 
 
 def test_size_errors():

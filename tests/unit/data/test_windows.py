@@ -120,3 +120,33 @@ def test_windows_are_not_materialized():
     batch = dataset[torch.tensor([0, 199_999])]
     torch.testing.assert_close(batch["x"][1], values[199_999:200_089])
     np.testing.assert_array_equal(batch["y"][1, :, 0].numpy(), values[200_089:, 0].numpy())
+
+
+def test_padded_windows_by_hand():
+    # One segment of 5 rows whose windows may start with a single observed input row:
+    # targets start at t = 1, 2, 3 (the last at 5 - horizon); inputs are rows t - 3 .. t - 1.
+    dataset = WindowDataset(
+        rows_tensor(5) + 1, [Segment(series=0, offset=0, first_row=0, length=5, first_target=1)],
+        lookback=3, horizon=2, window_norm="none",
+    )
+    assert len(dataset) == 3 and dataset.pads
+    batch = dataset[torch.arange(3)]
+    # Row r holds (r + 1, 10 r + 1); rows before 0 are padding: every feature zero.
+    assert batch["x"][:, :, 0].tolist() == [[0, 0, 1], [0, 1, 2], [1, 2, 3]]
+    assert batch["x"][0, :, 1].tolist() == [0, 0, 1]
+    assert batch["y"][:, :, 0].tolist() == [[2, 3], [3, 4], [4, 5]]
+    assert batch["start"].tolist() == [-2, -1, 0]
+
+
+def test_mean_std_normalisation_leaves_padding_out():
+    dataset = WindowDataset(
+        rows_tensor(5) + 1, [Segment(series=0, offset=0, first_row=0, length=5, first_target=1)],
+        lookback=3, horizon=2, window_norm="mean_std",
+    )
+    batch = dataset[torch.arange(3)]
+    # Window 1 has observed inputs 1, 2: mean 1.5, population std 0.5; its padded row stays 0.
+    assert batch["offset"][:, 0, 0].tolist() == [1.0, 1.5, 2.0]
+    assert batch["scale"][:, 0, 0].tolist() == pytest.approx([1.0, 0.5, 0.816496], rel=1e-5)
+    assert batch["x"][1, :, 0].tolist() == [0.0, -1.0, 1.0]
+    restored = denormalize(batch["y"], batch["offset"], batch["scale"])
+    np.testing.assert_allclose(restored[:, :, 0].numpy(), [[2, 3], [3, 4], [4, 5]], rtol=1e-6)

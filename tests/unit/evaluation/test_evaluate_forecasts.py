@@ -131,5 +131,17 @@ def test_input_errors():
         evaluate_forecasts(Y_TRUE, Y_PRED, SERIES[:2], TRAIN)
     with pytest.raises(ValueError, match=re.escape("series 'b' has test windows but no training part in train")):
         evaluate_forecasts(Y_TRUE, Y_PRED, SERIES, {"a": TRAIN["a"]})
-    with pytest.raises(ValueError, match="y_train has 3 value\\(s\\), too few .* season 24"):
-        evaluate_forecasts(Y_TRUE, Y_PRED, SERIES, TRAIN, season=24)
+
+
+
+def test_training_parts_shorter_than_a_season_fall_back_to_the_naive_scale():
+    # Season 24 needs 25 training values; a (3) and b (4) have fewer: the lag-1 scales q_a = 2, q_b = 1 apply.
+    result = evaluate_forecasts(Y_TRUE, Y_PRED, SERIES, TRAIN, season=24)
+    assert result.per_series["a"]["mase"] == pytest.approx((1 + 0 + 0 + 2) / 4 / 2)
+    assert result.per_series["b"]["mase"] == pytest.approx((0 + 2) / 2 / 1)
+    assert result.notes == (
+        "2 series have fewer than 25 training values ('a', 'b'): their MASE is scaled by the in-sample naive "
+        "(lag-1) error, or left out with a single value",
+    )
+    single = evaluate_forecasts(Y_TRUE[2:], Y_PRED[2:], SERIES[2:], {"b": np.array([3.0])}, season=4)
+    assert single.per_series["b"]["mase"] is None and single.overall["mae"] == 1.0
