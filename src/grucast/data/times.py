@@ -7,9 +7,10 @@ order of day and month is settled by ``dayfirst=`` when given, by a value above 
 when there is one, by dots (``31.01.2024`` is always day-first), and otherwise by
 regularity: of the two readings, the one that puts every series on a regular grid
 wins (with a note); when both or neither do, the column is refused with a message
-that names ``dayfirst``. Two-digit years
-are 1969-2068. ``2024Q1`` is a quarter start and ``2024-W05`` an ISO week's
-Monday; other text (``5 Jan 2024``) goes to pandas, one format per column. ``time_format=`` (a ``strftime`` format) overrides all of this.
+that names ``dayfirst``. Two-digit years are 1969-2068. ``2024Q1`` is a quarter
+start and ``2024-W05`` an ISO week's Monday; other text (``5 Jan 2024``) goes to
+pandas, one format per column. ``time_format=`` (a ``strftime`` format) overrides
+all of this.
 
 **Numbers.** Whole numbers are an integer step index, except numbers that are
 plainly times: ``20240131`` (also with hours, minutes and seconds appended) and Unix
@@ -319,6 +320,26 @@ def parse_time(
             mixed formats, or a local time that does not exist in ``timezone``.
     """
     zone_option = check_timezone(timezone)
+    parsed, notes = _read(column, name, rows, time_format, dayfirst, labels)
+    if parsed.steps is not None:
+        if zone_option is not None:
+            raise DataError(
+                f"time column {name!r} holds integer steps, which have no time zone; leave "
+                f"{option('timezone')} out, or give timestamps"
+            )
+        return ParsedTime(parsed.steps, None, tuple(notes), False)
+    return _place(parsed, zone_option, name, rows, labels, notes)
+
+
+def _read(
+    column: pd.Series,
+    name: str,
+    rows: np.ndarray,
+    time_format: str | None,
+    dayfirst: bool | None,
+    labels: np.ndarray | None,
+) -> tuple[_Times, list[str]]:
+    # Check the settings and the missing values, then read the column as it is written.
     if time_format is not None and not isinstance(time_format, str):
         raise DataError(f"time_format must be a strftime format such as '%d.%m.%Y %H:%M', got {time_format!r}")
     if dayfirst is not None and not isinstance(dayfirst, (bool, np.bool_)):
@@ -336,15 +357,57 @@ def parse_time(
             hint += " (a second header line, such as units, belongs in the column names or nowhere)"
         raise DataError(f"missing time value in column {name!r} at row {row}; {hint}")
     reader = _Reader(column, name, rows, time_format, dayfirst, labels)
-    parsed = reader.read()
-    if parsed.steps is not None:
-        if zone_option is not None:
+    return reader.read(), reader.notes
+
+
+def parse_time_like(
+    column: pd.Series,
+    name: str,
+    rows: np.ndarray,
+    basis: TimeBasis | None,
+    *,
+    time_format: str | None = None,
+    dayfirst: bool | None = None,
+) -> np.ndarray:
+    """Parse another file's times (future covariates) onto the clock of existing series.
+
+    The history's :class:`TimeBasis` decides: on a UTC clock, times with offsets
+    become UTC and naive ones are placed in the basis' zone; on a local clock,
+    times with offsets are shown in the zone (or kept as written when the history
+    had offsets but no zone) and naive ones are taken as written.
+
+    Args:
+        column, name, rows, time_format, dayfirst: as :func:`parse_time`.
+        basis: the history's :attr:`grucast.data.SeriesSet.time_basis`.
+
+    Returns:
+        Internal times comparable with the history's, or ``int64`` steps.
+
+    Raises:
+        DataError: unreadable times, or naive times for a UTC-clock history with no
+            zone to place them in.
+    """
+    raw, _notes = _read(column, name, rows, time_format, dayfirst, None)
+    if raw.steps is not None:
+        return raw.steps
+    if basis is None:
+        return raw.wall
+    if raw.offsets is None:
+        if basis.clock == "local":
+            return raw.wall
+        if basis.zone is None:
             raise DataError(
-                f"time column {name!r} holds integer steps, which have no time zone; leave "
-                f"{option('timezone')} out, or give timestamps"
+                f"time column {name!r} has no UTC offsets, but the history's times had changing offsets and no zone; "
+                f"write these times with offsets too, or pass {option('timezone')}"
             )
-        return ParsedTime(parsed.steps, None, tuple(reader.notes), False)
-    return _place(parsed, zone_option, name, rows, labels, reader.notes)
+        wall, offsets = _localize(raw.wall, basis.zone, name, rows, None)
+        return wall - (offsets * _MINUTE_NS).astype("timedelta64[ns]")
+    utc = raw.wall - (raw.offsets * _MINUTE_NS).astype("timedelta64[ns]")
+    if basis.clock == "utc":
+        return utc
+    if basis.zone is None:
+        return raw.wall
+    return _aware(pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(tzinfo(basis.zone))).wall
 
 
 @dataclass

@@ -31,6 +31,7 @@ from grucast.data.errors import DataError
 from grucast.data.frame import Series
 from grucast.data.frequency import Frequency, check_grid, infer_frequency
 from grucast.data.numbers import CANDIDATES, NumberFormat, convert_column
+from grucast.data import times
 from grucast.data.times import daylight_saving_zones
 from grucast.errors import option
 
@@ -44,6 +45,20 @@ def check_missing_policy(missing: str) -> None:
     """Raise unless ``missing`` is one of :data:`MISSING_POLICIES`."""
     if missing not in MISSING_POLICIES:
         raise DataError(f"missing must be one of 'error', 'interpolate', 'ffill', 'drop', got {missing!r}")
+
+
+def parse_time(
+    column: pd.Series, name: str, rows: np.ndarray, time_format: str | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """A time column as internal times and notes (see :func:`grucast.data.times.parse_time`).
+
+    Kept for callers of the earlier signature; new code should call
+    :func:`grucast.data.times.parse_time` (which also returns the time basis) or,
+    for times that must match existing series,
+    :func:`grucast.data.times.parse_time_like`.
+    """
+    parsed = times.parse_time(column, name, rows, time_format=time_format)
+    return parsed.time, list(parsed.notes)
 
 
 def to_numeric(
