@@ -2,7 +2,7 @@
 
 **Formats.** ISO 8601 (``2024-01-31 13:00:00``, with or without the time of day, a
 ``T``, fractions or a UTC offset) is read directly. Numeric dates with the year last
-(``31/01/2024``, ``01.31.24``, ``1-31-2024 1:00 PM``) are read field by field: the
+(``31/01/2024``, ``31.01.24``, ``1-31-2024 1:00 PM``) are read field by field: the
 order of day and month is settled by ``dayfirst=`` when given, by a value above 12
 when there is one, by dots (``31.01.2024`` is always day-first), and otherwise by
 regularity: of the two readings, the one that puts every series on a regular grid
