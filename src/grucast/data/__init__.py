@@ -16,6 +16,7 @@ from grucast.data.pipeline import WindowedData, WindowPipeline
 from grucast.data.readers import from_dataframe, read_series, read_table
 from grucast.data.scaling import SCALER_KINDS, SeriesScaler
 from grucast.data.splits import SeriesSplit, SplitPlan, plan_splits
+from grucast.data.times import TimeBasis, output_times
 from grucast.data.validation import MISSING_POLICIES
 from grucast.data.window_norm import WINDOW_NORMS, denormalize, suggest_window_norm, window_statistics
 from grucast.data.windows import Segment, WindowBatchSampler, WindowDataset
@@ -35,6 +36,7 @@ __all__ = [
     "SeriesSet",
     "SeriesSplit",
     "SplitPlan",
+    "TimeBasis",
     "WindowBatchSampler",
     "WindowDataset",
     "WindowPipeline",
@@ -45,6 +47,7 @@ __all__ = [
     "denormalize",
     "from_dataframe",
     "infer_frequency",
+    "output_times",
     "plan_splits",
     "read_series",
     "read_table",

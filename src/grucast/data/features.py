@@ -60,8 +60,9 @@ def default_calendar(frequency: Frequency) -> tuple[str, ...]:
 
     Sub-daily series get hour, day of week, month and day of year (seed 004's
     set); daily and business-day series swap the hour for the day of month;
-    weekly series get month and day of year; monthly series the month; integer
-    steps and coarser frequencies none.
+    weekly series get month and day of year; twice-monthly series the day of month
+    and the month; monthly, quarterly and other multi-month series the month (the
+    quarter's position shows in it); integer steps and yearly series none.
     """
     if frequency.is_step:
         return ()
@@ -72,13 +73,23 @@ def default_calendar(frequency: Frequency) -> tuple[str, ...]:
             return ("hour", "day_of_week", "month", "day_of_year")
         if nanos < 7 * _DAY_NS:
             return ("day_of_week", "day_of_month", "month", "day_of_year")
-        return ("month", "day_of_year")
-    if frequency.is_business_days:
+        if nanos < 28 * _DAY_NS:
+            return ("month", "day_of_year")
+        return ("month",) if nanos < 366 * _DAY_NS else ()
+    if isinstance(offset, pd.offsets.BusinessDay):
         return ("day_of_week", "day_of_month", "month", "day_of_year")
-    if frequency.alias in ("MS", "ME"):
-        return ("month",)
     if isinstance(offset, pd.offsets.Week):
         return ("month", "day_of_year")
+    if isinstance(offset, (pd.offsets.SemiMonthBegin, pd.offsets.SemiMonthEnd)):
+        return ("day_of_month", "month")
+    months = {
+        pd.offsets.MonthBegin: 1, pd.offsets.MonthEnd: 1, pd.offsets.BusinessMonthBegin: 1,
+        pd.offsets.BusinessMonthEnd: 1, pd.offsets.QuarterBegin: 3, pd.offsets.QuarterEnd: 3,
+        pd.offsets.BQuarterBegin: 3, pd.offsets.BQuarterEnd: 3,
+    }
+    step = next((count for kind, count in months.items() if isinstance(offset, kind)), None)
+    if step is not None and step * offset.n < 12:
+        return ("month",)
     return ()
 
 

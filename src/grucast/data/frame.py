@@ -3,6 +3,11 @@
 Every reader returns a :class:`SeriesSet`. Each of its :class:`Series` holds
 contiguous, read-only ``float64`` arrays (views, not copies, of what it was given),
 sorted times on a regular grid, and the frequency those times follow.
+
+Times are naive ``datetime64[ns]`` (or integer steps). When the user's times came
+with a time zone, :attr:`SeriesSet.time_basis` says how they relate to the user's
+clock, and :meth:`SeriesSet.output_times` turns internal times (history or forecast
+steps) into the times to write (see :mod:`grucast.data.times` for the policy).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import pandas as pd
 from grucast.data._text import quote_list
 from grucast.data.frequency import Frequency
 from grucast.data.future import FutureCovariates
+from grucast.data.times import TimeBasis, output_times
 
 
 def _frozen(array: np.ndarray, dtype: type | str) -> np.ndarray:
@@ -90,6 +96,10 @@ class SeriesSet:
         static_covariates: names of the static covariates (one value per series).
         future: known covariates after the end of each series, when the data
             came with them (rows whose target was still empty), else ``None``.
+        time_basis: how the internal times relate to the user's clock (zone, and
+            whether they are local wall-clock times or UTC); ``None`` for naive
+            times and integer steps. Keep it when rebuilding a set
+            (``dataclasses.replace(data, series=...)`` does).
     """
 
     series: tuple[Series, ...]
@@ -100,6 +110,7 @@ class SeriesSet:
     notes: tuple[str, ...] = field(default=())
     static_covariates: tuple[str, ...] = ()
     future: FutureCovariates | None = None
+    time_basis: TimeBasis | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "series", tuple(self.series))
@@ -201,7 +212,32 @@ class SeriesSet:
             self.notes + tuple(notes),
             self.static_covariates,
             self.future,
+            self.time_basis,
         )
+
+    @property
+    def timezone(self) -> str | None:
+        """The user's time zone (IANA name, ``"UTC"`` or ``"+01:00"``), if the data had one."""
+        return None if self.time_basis is None else self.time_basis.zone
+
+    def output_times(self, times: np.ndarray, *, aware: bool = True) -> pd.Index:
+        """The times to write for internal times of this set (history or forecasts).
+
+        Internal times are naive; with a :attr:`time_basis` they are the user's
+        local wall clock or UTC. This puts them back in the user's terms.
+
+        Args:
+            times: internal ``datetime64[ns]`` times, such as
+                ``series.frequency.future(series.time[-1], horizon)``; integer steps
+                are returned unchanged.
+            aware: ``True`` (default) for time-zone-aware timestamps in the user's
+                zone, ``False`` for the local wall clock without a zone.
+
+        Returns:
+            A ``DatetimeIndex`` (aware when the data had a zone), or an integer
+            ``Index`` for steps.
+        """
+        return output_times(times, self.time_basis, aware=aware)
 
     def to_frame(self, series_column: str = "series") -> pd.DataFrame:
         """Everything in long format: series, time, target, then covariates.

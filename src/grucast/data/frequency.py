@@ -1,10 +1,19 @@
 """The spacing of a series: inferred from its timestamps, or given by the user.
 
 A frequency is a pandas offset alias (``"h"``, ``"D"``, ``"B"``, ``"15min"``,
-``"MS"``, ...) or ``"step"`` for a plain integer index. Business days are special:
-markets close on holidays, so a business-day series may skip up to
-:data:`MAX_HOLIDAY_RUN` weekdays in a row without that counting as a gap. Its steps
-are then trading days, not calendar days, and the series is regular in those steps.
+``"MS"``, ``"QS-JAN"``, ``"W-SUN"``, ...) or ``"step"`` for a plain integer index.
+
+Inference reads calendar frequencies from timestamps at midnight: weekly on one
+weekday (``W-MON`` .. ``W-SUN``), twice a month (``SMS``: 1st and 15th; ``SME``: 15th
+and month end), monthly, quarterly and yearly at the start or end of the period
+(``MS``/``ME``, ``QS-JAN``/``QE-DEC`` and the other anchors, ``YS-JAN``/``YE-DEC``,
+multiples such as ``2MS``), and on the first or last business day of the month
+(``BMS``/``BME``). Everything else is a fixed spacing (``15min``, ``2h``, ``3D``).
+
+Business days are special: markets close on holidays, so a business-day series may
+skip up to :data:`MAX_HOLIDAY_RUN` weekdays in a row without that counting as a gap.
+Its steps are then trading days, not calendar days, and the series is regular in
+those steps.
 """
 
 from __future__ import annotations
@@ -14,9 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
+from pandas.tseries.offsets import Day, Tick
 
 from grucast.data._text import format_time
 from grucast.data.errors import DataError
+from grucast.data.times import local_clock_zones
+from grucast.errors import option
 
 #: Longest run of missing weekdays that a business-day series treats as market holidays
 #: (Golden Week and the Spring Festival close Chinese exchanges for up to 5 weekdays).
@@ -25,12 +37,19 @@ MAX_HOLIDAY_RUN = 5
 
 _DAY_NS = 86_400 * 10**9
 
-_TICK_NAMES = {
-    "min": "every minute",
-    "h": "hourly",
-    "D": "daily",
-    "7D": "weekly",
-    "s": "every second",
+_WEEKDAY_NAMES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+_MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_WEEKDAY_WORDS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+_MONTH_WORDS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Fixed spacings: offset class name -> (singular description, unit for multiples).
+_TICK_WORDS = {
+    "Nano": ("every nanosecond", "nanoseconds"),
+    "Micro": ("every microsecond", "microseconds"),
+    "Milli": ("every millisecond", "milliseconds"),
+    "Second": ("every second", "seconds"),
+    "Minute": ("every minute", "minutes"),
+    "Hour": ("hourly", "hours"),
+    "Day": ("daily", "days"),
 }
 
 
@@ -92,18 +111,47 @@ class Frequency:
 
     @property
     def description(self) -> str:
-        """A human name: ``hourly``, ``daily``, ``business days``, ``every 15min``."""
+        """A human name: ``hourly``, ``every 15 minutes``, ``quarterly (quarter start: Jan, Apr, Jul, Oct)``."""
         if self.is_step:
             return "integer steps" if self.step == 1 else f"integer steps of {self.step}"
-        if self.alias == "B":
-            return "business days"
-        if self.alias == "MS":
-            return "monthly (month start)"
-        if self.alias == "ME":
-            return "monthly (month end)"
-        if self.alias.startswith("W-"):
-            return "weekly"
-        return _TICK_NAMES.get(self.alias, f"every {self.alias}")
+        offset = self.offset
+        n = offset.n
+        kind = type(offset).__name__
+        if kind in _TICK_WORDS:
+            one, unit = _TICK_WORDS[kind]
+            if kind == "Day" and n == 7:
+                return "weekly"
+            return one if n == 1 else f"every {n} {unit}"
+        if kind == "BusinessDay":
+            return "business days" if n == 1 else f"every {n} business days"
+        if kind == "Week":
+            on = f"({_WEEKDAY_WORDS[offset.weekday]})" if offset.weekday is not None else "(7 days)"
+            return f"weekly {on}" if n == 1 else f"every {n} weeks {on}"
+        words = {
+            "MonthBegin": ("monthly", "months", "month start"),
+            "MonthEnd": ("monthly", "months", "month end"),
+            "BusinessMonthBegin": ("monthly", "months", "first business day"),
+            "BusinessMonthEnd": ("monthly", "months", "last business day"),
+        }
+        if kind.startswith("SemiMonth"):
+            day = offset.day_of_month
+            detail = f"1st and {day}th" if kind == "SemiMonthBegin" else f"{day}th and month end"
+            return f"twice a month ({detail})" if n == 1 else f"every {n} half-months ({detail})"
+        if kind in words:
+            one, unit, detail = words[kind]
+            return f"{one} ({detail})" if n == 1 else f"every {n} {unit} ({detail})"
+        if kind in ("QuarterBegin", "QuarterEnd", "BQuarterBegin", "BQuarterEnd"):
+            month = offset.startingMonth
+            months = ", ".join(_MONTH_WORDS[(month - 1 + 3 * k) % 12] for k in range(4))
+            edge = "start" if kind.endswith("Begin") else "end"
+            business = "business " if kind.startswith("B") else ""
+            detail = f"quarter {business}{edge}: {months}"
+            return f"quarterly ({detail})" if n == 1 else f"every {n} quarters ({detail})"
+        if kind in ("YearBegin", "YearEnd", "BYearBegin", "BYearEnd"):
+            edge = "start" if kind.endswith("Begin") else "end"
+            detail = f"{edge} of {_MONTH_WORDS[offset.month - 1]}"
+            return f"yearly ({detail})" if n == 1 else f"every {n} years ({detail})"
+        return f"every {self.alias}"
 
     def grid(self, start: object, end: object) -> np.ndarray:
         """Every point of this frequency from ``start`` to ``end``, both included.
@@ -143,7 +191,7 @@ def infer_frequency(time: np.ndarray, series: str) -> Frequency:
     if len(time) < 2:
         raise DataError(
             f"series {series!r} has {len(time)} row(s), too few to infer its frequency; "
-            "give it more rows or pass freq= (e.g. 'h' or 'D')"
+            f"give it more rows or pass {option('freq')} (e.g. 'h' or 'D')"
         )
     diffs = np.diff(time.astype(np.int64))
     values, counts = np.unique(diffs, return_counts=True)
@@ -156,18 +204,120 @@ def infer_frequency(time: np.ndarray, series: str) -> Frequency:
     if not np.issubdtype(time.dtype, np.datetime64):
         return Frequency("step", step=spacing)
     stamps = pd.DatetimeIndex(time)
+    if (stamps == stamps.normalize()).all() and spacing >= 7 * _DAY_NS:
+        calendar = _calendar_frequency(stamps, spacing, series)
+        if calendar is not None:
+            return calendar
     if spacing == _DAY_NS and (stamps.day_of_week < 5).all() and (diffs > _DAY_NS).any():
         # Weekdays only, with some spacing over a weekend: trading days.
         return Frequency("B")
-    if 28 * _DAY_NS <= spacing <= 31 * _DAY_NS and (stamps == stamps.normalize()).all():
-        if (stamps.day == 1).all():
-            return Frequency("MS")
-        if stamps.is_month_end.all():
-            return Frequency("ME")
     if spacing % _DAY_NS == 0:
         days = spacing // _DAY_NS
         return Frequency("D" if days == 1 else f"{days}D")
     return Frequency(to_offset(pd.Timedelta(spacing, unit="ns")).freqstr)
+
+
+def _calendar_frequency(stamps: pd.DatetimeIndex, spacing: int, series: str) -> Frequency | None:
+    """A weekly, semi-monthly, monthly, quarterly or yearly frequency, if the dates follow one."""
+    days = spacing / _DAY_NS
+    weekdays = np.unique(stamps.day_of_week)
+    if days % 7 == 0 and len(weekdays) == 1 and days <= 28:
+        weeks = int(days // 7)
+        name = _WEEKDAY_NAMES[int(weekdays[0])]
+        return Frequency.parse(f"W-{name}" if weeks == 1 else f"{weeks}W-{name}")
+    day = stamps.day.to_numpy()
+    month_end = stamps.is_month_end
+    if 12 <= days <= 17:
+        if set(np.unique(day)) <= {1, 15}:
+            return Frequency.parse("SMS")
+        if ((day == 15) | month_end).all():
+            return Frequency.parse("SME")
+        return None
+    if days < 27:
+        return None
+    months = stamps.year.to_numpy() * 12 + stamps.month.to_numpy() - 1
+    steps = np.diff(months)
+    if (steps <= 0).any():
+        return None
+    k = int(np.gcd.reduce(steps))
+    dates = stamps.to_numpy().astype("datetime64[D]")
+    first_of_month = stamps.to_period("M").to_timestamp().to_numpy().astype("datetime64[D]")
+    last_of_month = (stamps.to_period("M").to_timestamp(how="end")).normalize().to_numpy().astype("datetime64[D]")
+    if (day == 1).all():
+        kind = "start"
+    elif month_end.all():
+        kind = "end"
+    elif (dates == np.busday_offset(first_of_month, 0, roll="forward")).all():
+        kind = "business start"
+    elif (dates == np.busday_offset(last_of_month, 0, roll="backward")).all():
+        kind = "business end"
+    else:
+        unique_days = np.unique(day)
+        if len(unique_days) == 1:
+            raise DataError(
+                f"series {series!r}: every time falls on day {int(unique_days[0])} of its month, which no monthly "
+                "frequency has (month start 'MS' is day 1, month end 'ME' the last day); move the dates to the first "
+                "(or last) day of their month"
+            )
+        return None
+    month = int(stamps.month[0])
+    if k == 3:
+        anchor = (month - 1) % 3 + (1 if "start" in kind else 10)
+        stem = {"start": "QS", "end": "QE", "business start": "BQS", "business end": "BQE"}[kind]
+        return Frequency.parse(f"{stem}-{_MONTH_NAMES[anchor - 1]}")
+    if k == 12:
+        stem = {"start": "YS", "end": "YE", "business start": "BYS", "business end": "BYE"}[kind]
+        return Frequency.parse(f"{stem}-{_MONTH_NAMES[month - 1]}")
+    stem = {"start": "MS", "end": "ME", "business start": "BMS", "business end": "BME"}[kind]
+    return Frequency.parse(stem if k == 1 else f"{k}{stem}")
+
+
+def irregularity(time: np.ndarray, labels: np.ndarray | None = None) -> int:
+    """How far times are from regular grids: a count of faults, summed over series.
+
+    Each series (rows sharing a label) counts its repeated times, its steps against
+    the direction of the file (the smaller of forward and backward steps), and, on
+    the grid of its inferred frequency, the times off it and the grid points
+    missing. Zero means every series is regular. Used to tell ``01/02/2024``
+    day-first from month-first.
+
+    Args:
+        time: ``datetime64[ns]`` times in file order.
+        labels: the series of each row, or ``None`` for one series.
+    """
+    if labels is None:
+        groups = [np.arange(len(time))]
+    else:
+        groups = list(pd.Series(np.arange(len(time))).groupby(np.asarray(labels), sort=False).indices.values())
+    total = 0
+    for index in groups:
+        own = time[index]
+        steps = np.diff(own.astype(np.int64))
+        total += int(min((steps < 0).sum(), (steps > 0).sum()))
+        unique = np.unique(own)
+        total += len(own) - len(unique)
+        if len(unique) < 3:
+            continue
+        try:
+            frequency = infer_frequency(unique, "")
+        except DataError:
+            total += len(unique)
+            continue
+        total += _grid_faults(unique, frequency)
+    return total
+
+
+def _grid_faults(time: np.ndarray, frequency: Frequency) -> int:
+    offset = frequency.offset
+    if isinstance(offset, (Tick, Day)):
+        spacing = pd.Timedelta(offset).value
+        since = time.astype(np.int64) - time.astype(np.int64)[0]
+        off = int((since % spacing != 0).sum())
+        expected = int(since[-1] // spacing) + 1
+        return off + max(expected - (len(time) - off), 0)
+    grid = frequency.grid(time[0], time[-1])
+    on = np.isin(time, grid)
+    return int((~on).sum()) + len(grid) - int(on.sum())
 
 
 @dataclass(frozen=True)
@@ -181,6 +331,27 @@ class GridCheck:
 
     missing: np.ndarray
     holidays: np.ndarray
+
+
+def _refuse_shifted_clock(time: np.ndarray, bad: int, frequency: Frequency, series: str, rows: np.ndarray) -> None:
+    # Daily (or coarser) times that move by one hour: local midnight written in UTC,
+    # across a daylight-saving change.
+    offset = frequency.offset
+    if isinstance(offset, (Tick, Day)) and pd.Timedelta(offset).value < _DAY_NS:
+        return
+    hour = 3_600 * 10**9
+    shift = int((time[bad].astype(np.int64) - time[0].astype(np.int64)) % _DAY_NS)
+    if shift not in (hour, _DAY_NS - hour):
+        return
+    zones = local_clock_zones(time[: bad + 1])
+    if not zones:
+        return
+    raise DataError(
+        f"series {series!r}: time {format_time(time[bad])} at row {int(rows[bad])} is one hour off the "
+        f"{frequency.description} grid that starts at {format_time(time[0])}, as local times written in UTC are "
+        f"across a daylight-saving change (the local clock is the same every day in {zones[0]}); pass the zone, "
+        f"e.g. {option('timezone', zones[0])}, to model local dates"
+    )
 
 
 def check_grid(time: np.ndarray, frequency: Frequency, series: str, rows: np.ndarray) -> GridCheck:
@@ -203,10 +374,11 @@ def check_grid(time: np.ndarray, frequency: Frequency, series: str, rows: np.nda
     if not on_grid.all():
         bad = int(np.argmax(~on_grid))
         start = format_time(time[0])
+        _refuse_shifted_clock(time, bad, frequency, series, rows)
         raise DataError(
             f"series {series!r}: time {format_time(time[bad])} at row {int(rows[bad])} is off the "
             f"{frequency.description} grid that starts at {start} (irregular spacing); resample the data "
-            "to a regular frequency first, or pass freq= with the spacing you want"
+            f"to a regular frequency first, or pass {option('freq')} with the spacing you want"
         )
     absent = grid[~np.isin(grid, time)]
     empty = absent[:0]

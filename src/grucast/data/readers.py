@@ -8,30 +8,74 @@ Two layouts are understood:
   (``time, north, south, east``). One target column alone is one series.
 
 Rows are numbered from 1, counting data rows after the header, in every message.
+
+What is read off the file unless given (``None`` means "detect"):
+
+============  ======================================================================
+option        meaning
+============  ======================================================================
+sep           the field separator of a text file (:mod:`grucast.data.delimited`)
+encoding      the text encoding (:mod:`grucast.data.delimited`)
+decimal       the decimal mark, ``"."`` or ``","`` (:mod:`grucast.data.numbers`)
+thousands     the thousands separator; ``""`` for none (:mod:`grucast.data.numbers`)
+dayfirst      ``01/02/2024`` is 1 February (``True``) or 2 January (``False``)
+time_format   a ``strftime`` format, or ``"step"``, ``"unix_s"``, ``"unix_ms"``, ``"excel"``
+timezone      the IANA zone of the times (:mod:`grucast.data.times`)
+na_values     more strings that mark a missing value (``["?", "-"]``)
+============  ======================================================================
+
+Series names are text: ``0101`` stays ``"0101"`` and a series called ``NA`` is a
+name, not a missing value.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time as clock_time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from grucast.data._text import quote_list
+from grucast.data.delimited import make_table, read_delimited
 from grucast.data.errors import DataError, DataWarning
 from grucast.data.frame import Series, SeriesSet
 from grucast.data.frequency import Frequency
-from grucast.data.validation import MissingPolicy, build_series, check_missing_policy, parse_time, to_numeric
+from grucast.data.numbers import (
+    NumberFormat,
+    Unit,
+    as_text,
+    check_format_options,
+    convert_booleans,
+    convert_column,
+    detect_number_format,
+    is_missing_token,
+    is_text_column,
+    text_samples,
+)
+from grucast.data.times import ParsedTime, is_date_only, looks_like_time_of_day, parse_time
+from grucast.data.validation import MissingPolicy, build_series, check_missing_policy, to_numeric
+from grucast.errors import option
 
 #: File suffixes each reader accepts.
 CSV_SUFFIXES = (".csv", ".txt", ".tsv", ".csv.gz", ".csv.zip", ".csv.bz2", ".csv.xz", ".csv.zst")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
-_COMPRESSED = (".gz", ".zip", ".bz2", ".xz", ".zst")
+_DOTTED_DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}(?:\s.*)?")
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    # A file read into typed columns, with what was detected on the way.
+    frame: pd.DataFrame
+    number_format: NumberFormat
+    notes: tuple[str, ...]
 
 
 def read_table(
@@ -39,23 +83,60 @@ def read_table(
     *,
     sheet: str | int | None = None,
     na_values: Sequence[str] | None = None,
+    sep: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    encoding: str | None = None,
+    series_col: str | None = None,
 ) -> pd.DataFrame:
     """Read a CSV, Parquet or Excel file into a DataFrame, with clear errors.
 
     The format comes from the file suffix (see :data:`CSV_SUFFIXES`,
-    :data:`PARQUET_SUFFIXES`, :data:`EXCEL_SUFFIXES`).
+    :data:`PARQUET_SUFFIXES`, :data:`EXCEL_SUFFIXES`). Columns whose every value is
+    a number (in the file's convention) become numbers, ``true``/``false`` columns
+    booleans, the rest stays text with missing markers as NaN. What was detected
+    is issued as :class:`DataWarning` s.
 
     Args:
         path: the file.
         sheet: the Excel sheet, by name or 0-based position; the first if omitted.
-        na_values: extra strings that mark a missing value in CSV and Excel files
-            (such as ``"?"``), on top of pandas' own (empty, ``NA``, ``NaN``, ...).
+        na_values: extra strings that mark a missing value (such as ``"?"``), on top
+            of the usual ones (empty, ``NA``, ``NaN``, ``null``, ``None``, ``#N/A``).
+        sep: the separator of a text file (``","``, ``";"``, ``"\\t"`` or
+            ``"tab"``, ``"|"``); ``None`` detects it.
+        decimal: the decimal mark, ``"."`` or ``","``; ``None`` detects it.
+        thousands: the thousands separator (``","``, ``"."``, ``" "``, ``"'"``, or
+            ``""`` for none); ``None`` detects it.
+        encoding: the text encoding (a Python codec name such as ``"cp1252"``);
+            ``None`` detects it.
+        series_col: a column of names, kept as text without missing markers.
 
     Raises:
         DataError: no such file, an unknown suffix, an empty, binary or unreadable
-            file, or a file with no data rows.
+            file, a file with no data rows, a row with more fields than the header.
     """
+    loaded = _load(
+        path, sheet=sheet, na_values=na_values, sep=sep, decimal=decimal, thousands=thousands, encoding=encoding,
+        names=[series_col] if series_col else [],
+    )
+    for note in loaded.notes:
+        warnings.warn(note, DataWarning, stacklevel=2)
+    return loaded.frame
+
+
+def _load(
+    path: str | Path,
+    *,
+    sheet: str | int | None,
+    na_values: Sequence[str] | None,
+    sep: str | None,
+    decimal: str | None,
+    thousands: str | None,
+    encoding: str | None,
+    names: Sequence[str],
+) -> _Loaded:
     path = Path(path)
+    check_format_options(decimal, thousands)
     if not path.exists():
         raise DataError(f"file '{path}' does not exist; check the path")
     if path.is_dir():
@@ -63,12 +144,17 @@ def read_table(
     if path.stat().st_size == 0:
         raise DataError(f"file '{path}' is empty; it needs a header row and data rows")
     name = path.name.lower()
+    notes: list[str] = []
+    found_sep = None
     if name.endswith(CSV_SUFFIXES):
-        frame = _read_csv(path, name, na_values)
+        table = read_delimited(path, sep=sep, encoding=encoding)
+        frame, found_sep = table.frame, table.sep
+        notes += table.notes
     elif name.endswith(PARQUET_SUFFIXES):
         frame = _read_parquet(path)
     elif name.endswith(EXCEL_SUFFIXES):
-        frame = _read_excel(path, sheet, na_values)
+        frame, excel_notes = _read_excel(path, sheet)
+        notes += excel_notes
     else:
         raise DataError(
             f"file '{path}' has an unknown type {path.suffix!r}; use CSV (.csv), Parquet (.parquet) or Excel (.xlsx)"
@@ -76,36 +162,11 @@ def read_table(
     if frame.empty:
         raise DataError(f"file '{path}' has no data rows; it needs a header row and at least one row of data")
     frame.columns = [str(column).strip() for column in frame.columns]
-    return frame
-
-
-def _read_csv(path: Path, name: str, na_values: Sequence[str] | None) -> pd.DataFrame:
-    if not name.endswith(_COMPRESSED):
-        with path.open("rb") as handle:
-            head = handle.read(8192)
-        if b"\x00" in head:
-            raise DataError(
-                f"file '{path}' is binary, not CSV text; if it is Parquet or Excel, give it a .parquet or .xlsx suffix"
-            )
-    separator = "\t" if name.endswith(".tsv") else ","
-    try:
-        frame = pd.read_csv(path, sep=separator, na_values=na_values, skipinitialspace=True)
-        if frame.shape[1] == 1:
-            # One column: perhaps another separator (semicolons are common in Europe).
-            header = str(frame.columns[0])
-            for other in (";", "\t", "|"):
-                if other in header:
-                    return pd.read_csv(path, sep=other, na_values=na_values, skipinitialspace=True)
-        return frame
-    except pd.errors.EmptyDataError:
-        raise DataError(f"file '{path}' has no columns; it needs a header row and data rows") from None
-    except UnicodeDecodeError as error:
-        raise DataError(
-            f"file '{path}' is not UTF-8 text ({error.reason} at byte {error.start}); save it as UTF-8"
-        ) from None
-    except (pd.errors.ParserError, ValueError, OSError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise DataError(f"cannot read '{path}' as CSV: {reason}; check that it is comma-separated text") from None
+    frame, fmt, type_notes = type_columns(
+        frame, names=names, sep=found_sep, decimal=decimal, thousands=thousands, na_values=na_values or (),
+        source=f"file '{path}'",
+    )
+    return _Loaded(frame, fmt, tuple(notes + type_notes))
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -116,9 +177,13 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise DataError(f"cannot read '{path}' as Parquet: {reason}; check that it is a Parquet file") from None
 
 
-def _read_excel(path: Path, sheet: str | int | None, na_values: Sequence[str] | None) -> pd.DataFrame:
+def _read_excel(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, list[str]]:
     try:
-        return pd.read_excel(path, sheet_name=0 if sheet is None else sheet, engine="openpyxl", na_values=na_values)
+        # Every cell as it is (no missing markers yet: a series may be called "NA").
+        raw = pd.read_excel(
+            path, sheet_name=0 if sheet is None else sheet, engine="openpyxl", header=None, dtype=object,
+            keep_default_na=False, na_values=[""],
+        )
     except (zipfile.BadZipFile, OSError, KeyError) as error:
         raise DataError(f"cannot read '{path}' as Excel (.xlsx): {error}; check that it is an .xlsx workbook") from None
     except ValueError as error:
@@ -128,12 +193,139 @@ def _read_excel(path: Path, sheet: str | int | None, na_values: Sequence[str] | 
             names = openpyxl.load_workbook(path, read_only=True).sheetnames
             raise DataError(f"file '{path}' has no sheet {sheet!r}; its sheets are {quote_list(names)}") from None
         raise DataError(f"cannot read '{path}' as Excel (.xlsx): {error}") from None
+    cells = raw.to_numpy(dtype=object)
+    filled = np.array([[not _blank(v) for v in row] for row in cells], dtype=bool).reshape(cells.shape)
+    cells = cells[filled.any(axis=1)]
+    counts = filled[filled.any(axis=1)].sum(axis=1)
+    skip = 0
+    while skip < len(cells) and counts[skip] <= 1 and (counts[skip:] >= 2).any():
+        skip += 1
+    notes = []
+    if skip:
+        titles = [str(v) for row in cells[:skip] for v in row if not _blank(v)]
+        notes.append(
+            f"file '{path}': skipped {skip} row(s) above the header ({quote_list(titles, 3)}); the header is the "
+            "first row with several cells"
+        )
+    if skip >= len(cells):
+        return pd.DataFrame(), notes
+    return make_table(list(cells[skip]), pd.DataFrame(cells[skip + 1 :], dtype=object), path), notes
+
+
+def _blank(value: object) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def type_columns(
+    frame: pd.DataFrame,
+    *,
+    names: Sequence[str] = (),
+    sep: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    na_values: Sequence[str] = (),
+    source: str = "the data",
+) -> tuple[pd.DataFrame, NumberFormat, list[str]]:
+    """Give each text column of a table its type: numbers, booleans, names or text.
+
+    Only ``object`` and string columns change. The number convention is detected
+    once for the whole table (see :func:`grucast.data.numbers.detect_number_format`).
+
+    Args:
+        frame: the table.
+        names: columns of names (the series column): text, stripped, with only
+            empty cells missing.
+        sep, decimal, thousands, na_values: as :func:`read_table`.
+        source: the file, for notes and messages.
+
+    Returns:
+        The typed table, the number convention, and notes (ambiguities resolved,
+        units dropped).
+    """
+    text_like = [
+        c for c in frame.columns
+        if c not in names and (frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))
+    ]
+    samples = text_samples(frame, text_like, na_values)
+    european = any(
+        tokens and sum(bool(_DOTTED_DATE.fullmatch(t)) for t in tokens) >= 0.9 * len(tokens)
+        for tokens in samples.values()
+    )
+    fmt, notes = detect_number_format(
+        {c: [t for t in tokens if any(ch.isdigit() for ch in t)] for c, tokens in samples.items()},
+        decimal=decimal, thousands=thousands, sep=sep, european_dates=european, source=source,
+    )
+    columns: dict[str, pd.Series] = {}
+    for name in frame.columns:
+        column = frame[name]
+        if name in names:
+            columns[name] = as_names(column)
+        elif name not in samples:
+            columns[name] = column
+        else:
+            columns[name] = _typed(column, name, samples[name], fmt, na_values, source, notes)
+    typed = pd.DataFrame(columns, index=frame.index)
+    typed.columns = list(frame.columns)
+    return typed, fmt, notes
+
+
+def _typed(
+    column: pd.Series, name: str, sample: list[str], fmt: NumberFormat, na_values, source: str, notes: list[str]
+) -> pd.Series:
+    column = as_text(column)
+    if sample and all(any(ch.isdigit() for ch in t) and fmt.matches(t) for t in sample):
+        numbers, unit, _bad = convert_column(column, fmt, na_values)
+        if numbers is not None:
+            if unit:
+                example = next(t for t in sample if t)
+                notes.append(
+                    f"{source}, column {name!r}: every value carries {(unit.prefix or unit.suffix)!r}; read "
+                    f"{_with_unit(example, unit)!r} as {fmt.value(example):g}"
+                )
+            return numbers
+    if not is_text_column(column) or (sample and all(t.lower() in ("true", "false") for t in sample)):
+        booleans = convert_booleans(column, na_values)
+        if booleans is not None:
+            return booleans
+    missing = is_missing_token(column, na_values)
+    if is_text_column(column):
+        return column.str.strip().where(~missing)
+    values = np.array(column.map(lambda v: v.strip() if isinstance(v, str) else v).to_numpy(dtype=object))
+    values[missing] = np.nan
+    return pd.Series(values, index=column.index, name=column.name, dtype=object)
+
+
+def _with_unit(number: str, unit: Unit) -> str:
+    return f"{unit.prefix}{number}{unit.suffix}"
+
+
+def as_names(column: pd.Series) -> pd.Series:
+    """Series names as text: ``"0101"`` and ``"NA"`` stay; only empty cells are missing."""
+    column = as_text(column)
+    if is_text_column(column):
+        stripped = column.str.strip()
+        return stripped.where(stripped != "")
+
+    def name(value: object) -> object:
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+            return np.nan
+        if isinstance(value, str):
+            value = value.strip()
+            return value if value else np.nan
+        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+            return str(int(value))
+        return str(value)
+
+    values = [name(v) for v in column.to_numpy(dtype=object)]
+    return pd.Series(values, index=column.index, name=column.name, dtype=object)
 
 
 def read_series(
     path: str | Path,
     *,
-    time_col: str | None = None,
+    time_col: str | Sequence[str] | None = None,
     target: str | Sequence[str] | None = None,
     series_col: str | None = None,
     known_covariates: str | Sequence[str] = (),
@@ -143,37 +335,104 @@ def read_series(
     na_values: Sequence[str] | None = None,
     time_format: str | None = None,
     sheet: str | int | None = None,
+    sep: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    encoding: str | None = None,
+    dayfirst: bool | None = None,
+    timezone: str | None = None,
 ) -> SeriesSet:
     """Read a CSV, Parquet or Excel file into validated series.
 
     Args:
         path: the file (``.csv``, ``.parquet``, ``.xlsx``; see :func:`read_table`).
-        time_col: the time column; without one, each series is indexed by integer
-            steps in file order.
+        time_col: the time column; or two columns, date and time of day
+            (``["Date", "Time"]``), joined. Without one, each series is indexed by
+            integer steps in file order.
         target: the column to forecast (long format, or one series), or several
             columns (wide format, one series each). If omitted, the only numeric
             column without another role.
-        series_col: the column that names the series (long format).
+        series_col: the column that names the series (long format); read as text.
         known_covariates: columns also known over the forecast horizon.
         past_covariates: columns known only up to the forecast origin.
-        freq: the frequency (a pandas alias such as ``"h"``, ``"D"``, ``"B"``); by
-            default inferred per series.
+        freq: the frequency (a pandas alias such as ``"h"``, ``"D"``, ``"B"``,
+            ``"QS-JAN"``); by default inferred per series.
         missing: the policy for missing values and gaps: ``"error"`` (default),
             ``"interpolate"``, ``"ffill"`` or ``"drop"`` (see
             :mod:`grucast.data.validation`).
         na_values: extra strings that mark missing values, e.g. ``["?"]``.
-        time_format: a ``strftime`` format for the time column, if needed.
+        time_format: a ``strftime`` format for the time column (``"%d.%m.%Y %H:%M"``);
+            ``"step"`` to keep whole numbers as steps; ``"unix_s"``, ``"unix_ms"``,
+            ``"unix_us"``, ``"unix_ns"`` for Unix times; ``"excel"`` for Excel date
+            serials. ``None`` detects.
         sheet: the Excel sheet (name or 0-based position).
+        sep: the field separator of a text file; ``None`` detects it.
+        decimal: the decimal mark, ``"."`` or ``","``; ``None`` detects it.
+        thousands: the thousands separator, ``""`` for none; ``None`` detects it.
+        encoding: the text encoding (``"utf-8"``, ``"cp1252"``, ``"utf-16"``);
+            ``None`` detects it.
+        dayfirst: ``True`` if ``01/02/2024`` is 1 February, ``False`` if 2 January;
+            ``None`` decides from the data or asks.
+        timezone: the IANA zone of the times (``"Europe/Paris"``): places naive local
+            times in it, or converts times with offsets to it. See
+            :mod:`grucast.data.times`.
 
     Returns:
-        The series; :attr:`SeriesSet.notes` lists what was changed (sorted, filled).
+        The series; :attr:`SeriesSet.notes` lists what was detected or changed, and
+        :attr:`SeriesSet.time_basis` the time zone.
 
     Raises:
         DataError: the file or its contents cannot be used; the message says why
             and what to do.
     """
-    frame = read_table(path, sheet=sheet, na_values=na_values)
-    return from_dataframe(
+    loaded = _load(
+        path, sheet=sheet, na_values=na_values, sep=sep, decimal=decimal, thousands=thousands, encoding=encoding,
+        names=[series_col] if series_col else [],
+    )
+    return _build(
+        loaded.frame,
+        time_col=time_col,
+        target=target,
+        series_col=series_col,
+        known_covariates=known_covariates,
+        past_covariates=past_covariates,
+        freq=freq,
+        missing=missing,
+        time_format=time_format,
+        dayfirst=dayfirst,
+        timezone=timezone,
+        decimal=loaded.number_format.decimal,
+        thousands=loaded.number_format.thousands,
+        na_values=na_values,
+        notes=list(loaded.notes),
+        stacklevel=3,
+    )
+
+
+def from_dataframe(
+    frame: pd.DataFrame,
+    *,
+    time_col: str | Sequence[str] | None = None,
+    target: str | Sequence[str] | None = None,
+    series_col: str | None = None,
+    known_covariates: str | Sequence[str] = (),
+    past_covariates: str | Sequence[str] = (),
+    freq: str | Frequency | None = None,
+    missing: MissingPolicy = "error",
+    time_format: str | None = None,
+    dayfirst: bool | None = None,
+    timezone: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    na_values: Sequence[str] | None = None,
+) -> SeriesSet:
+    """Validate a DataFrame into series; the arguments are those of :func:`read_series`.
+
+    Text columns are read as :func:`read_table` reads a file's (``decimal``,
+    ``thousands`` and ``na_values`` apply to them). Each change made on the way in
+    is kept in :attr:`SeriesSet.notes` and also issued as a :class:`DataWarning`.
+    """
+    return _build(
         frame,
         time_col=time_col,
         target=target,
@@ -183,74 +442,194 @@ def read_series(
         freq=freq,
         missing=missing,
         time_format=time_format,
+        dayfirst=dayfirst,
+        timezone=timezone,
+        decimal=decimal,
+        thousands=thousands,
+        na_values=na_values,
+        notes=[],
+        stacklevel=3,
     )
 
 
-def from_dataframe(
+def _build(
     frame: pd.DataFrame,
     *,
-    time_col: str | None = None,
-    target: str | Sequence[str] | None = None,
-    series_col: str | None = None,
-    known_covariates: str | Sequence[str] = (),
-    past_covariates: str | Sequence[str] = (),
-    freq: str | Frequency | None = None,
-    missing: MissingPolicy = "error",
-    time_format: str | None = None,
+    time_col: str | Sequence[str] | None,
+    target: str | Sequence[str] | None,
+    series_col: str | None,
+    known_covariates: str | Sequence[str],
+    past_covariates: str | Sequence[str],
+    freq: str | Frequency | None,
+    missing: MissingPolicy,
+    time_format: str | None,
+    dayfirst: bool | None,
+    timezone: str | None,
+    decimal: str | None,
+    thousands: str | None,
+    na_values: Sequence[str] | None,
+    notes: list[str],
+    stacklevel: int,
 ) -> SeriesSet:
-    """Validate a DataFrame into series; the arguments are those of :func:`read_series`.
-
-    Each change made on the way in is kept in :attr:`SeriesSet.notes` and also
-    issued as a :class:`DataWarning`.
-    """
     check_missing_policy(missing)
     if frame.empty:
         raise DataError("the data has no rows; it needs at least one row per series")
+    na_values = list(na_values or ())
+    time_cols = _as_names(time_col)
+    if len(time_cols) > 2:
+        raise DataError(
+            f"time_col names {len(time_cols)} columns ({quote_list(time_cols)}); give one column, or two: the date and "
+            "the time of day"
+        )
     known = _as_names(known_covariates)
     past = _as_names(past_covariates)
-    targets = _resolve_targets(frame, target, time_col, series_col, known + past)
+    frame = frame.copy(deep=False)
+    frame.columns = [str(c) for c in frame.columns]
+    _check_columns(frame, time_cols, series_col, _as_names(target) if target is not None else [], known, past)
+    frame, fmt, type_notes = type_columns(
+        frame, names=[series_col] if series_col else [], decimal=decimal, thousands=thousands, na_values=na_values,
+    )
+    notes += type_notes
+    targets = _resolve_targets(frame, target, time_cols, series_col, known + past)
     if len(targets) > 1 and series_col is not None:
         raise DataError(
-            f"several target columns ({quote_list(targets)}, wide format) cannot be combined with series_col "
-            f"{series_col!r} (long format); give one target with series_col, or several targets without it"
+            f"several target columns ({quote_list(targets)}, wide format) cannot be combined with "
+            f"{option('series_col', series_col)} (long format); give one target with {option('series_col')}, or "
+            "several targets without it"
         )
-    _check_columns(frame, time_col, series_col, targets, known, past)
-
+    _check_columns(frame, time_cols, series_col, targets, known, past)
     rows = np.arange(1, len(frame) + 1)
-    notes: list[str] = []
-    if time_col is None:
-        time = None
-    else:
-        time, time_notes = parse_time(frame[time_col], time_col, rows, time_format)
-        notes += time_notes
     labels = None
     if series_col is not None:
-        label_column = frame[series_col]
+        label_column = as_names(frame[series_col])
         if label_column.isna().any():
             row = int(rows[np.argmax(label_column.isna().to_numpy())])
             raise DataError(f"missing series name in column {series_col!r} at row {row}; every row needs its series")
-        labels = label_column.astype(str).to_numpy()
+        labels = label_column.to_numpy(dtype=object).astype(str)
+    time_name = time_cols[0] if time_cols else None
+    parsed: ParsedTime | None = None
+    if time_cols:
+        column = _time_column(frame, time_cols, labels, [series_col, *targets, *known, *past])
+        parsed = parse_time(
+            column, " + ".join(time_cols), rows, time_format=time_format, dayfirst=dayfirst, timezone=timezone,
+            labels=labels,
+        )
+        notes += parsed.notes
+    elif timezone is not None:
+        raise DataError(
+            f"{option('timezone', timezone)} needs a time column; pass {option('time_col')}, or leave "
+            f"{option('timezone')} out"
+        )
+    time = None if parsed is None else parsed.time
     covariates = known + past
+    for column in targets:
+        _check_target(frame[column], column, rows, labels)
+    for column in covariates:
+        if pd.api.types.is_bool_dtype(frame[column]):
+            notes.append(f"column {column!r} holds true/false; read true as 1 and false as 0")
+
+    def numbers(column: str, series_of_row: np.ndarray | None = None) -> np.ndarray:
+        return to_numeric(frame[column], column, rows, series_of_row, number_format=fmt, na_values=na_values)
+
+    local_clock = parsed is not None and parsed.naive_local
     members: list[Series] = []
     if len(targets) == 1:
         names = [targets[0]] + covariates
-        values = np.column_stack([to_numeric(frame[column], column, rows, labels) for column in names])
+        values = np.column_stack([numbers(column, labels) for column in names])
         groups = _groups(labels) if labels is not None else [(targets[0], np.arange(len(frame)))]
         for name, index in groups:
-            members.append(_one_series(name, time, rows, values, index, names, len(known), freq, missing, notes))
+            if np.isnan(values[index, 0]).all():
+                raise DataError(
+                    f"series {name!r} has no values in target column {targets[0]!r} (rows {int(rows[index[0]])} to "
+                    f"{int(rows[index[-1]])} are all empty); fill them in, or remove the series"
+                )
+            members.append(
+                _one_series(name, time, rows, values, index, names, len(known), freq, missing, notes, local_clock)
+            )
         target_name = targets[0]
     else:
-        shared = [to_numeric(frame[column], column, rows) for column in covariates]
+        shared = [numbers(column) for column in covariates]
         for column in targets:
             names = [column] + covariates
-            values = np.column_stack([to_numeric(frame[column], column, rows)] + shared)
+            values = np.column_stack([numbers(column)] + shared)
             members.append(
-                _one_series(column, time, rows, values, np.arange(len(frame)), names, len(known), freq, missing, notes)
+                _one_series(
+                    column, time, rows, values, np.arange(len(frame)), names, len(known), freq, missing, notes,
+                    local_clock,
+                )
             )
         target_name = "value"
     for note in notes:
-        warnings.warn(note, DataWarning, stacklevel=3)
-    return SeriesSet(tuple(members), target_name, tuple(known), tuple(past), time_col, tuple(notes))
+        warnings.warn(note, DataWarning, stacklevel=stacklevel)
+    basis = None if parsed is None else parsed.basis
+    return SeriesSet(
+        tuple(members), target_name, tuple(known), tuple(past), time_name, tuple(notes), time_basis=basis
+    )
+
+
+def _check_target(column: pd.Series, name: str, rows: np.ndarray, labels: np.ndarray | None) -> None:
+    if pd.api.types.is_bool_dtype(column):
+        raise DataError(
+            f"target column {name!r} holds true/false values, not amounts to forecast; if you mean to forecast a "
+            f"rate, write them as 1 and 0; otherwise name the right column with {option('target')}"
+        )
+    empty = column.isna().to_numpy()
+    if labels is None and empty.all():
+        raise DataError(
+            f"target column {name!r} has no values (all {len(column)} rows are empty); name the column that holds "
+            f"the values with {option('target')}"
+        )
+
+
+def _time_column(frame: pd.DataFrame, time_cols: list[str], labels: np.ndarray | None, taken: list) -> pd.Series:
+    """The time column, or a date column and a time-of-day column joined into one."""
+    if len(time_cols) == 2:
+        day, clock = frame[time_cols[0]], frame[time_cols[1]]
+        joined = [_join(d, c) for d, c in zip(day.to_numpy(dtype=object), clock.to_numpy(dtype=object))]
+        return pd.Series(joined, index=frame.index, dtype=object)
+    column = frame[time_cols[0]]
+    if not is_date_only(column):
+        return column
+    keys = pd.DataFrame({"series": labels if labels is not None else "", "day": column.astype(str).to_numpy()})
+    repeated = keys.duplicated().to_numpy()
+    if not repeated.any():
+        return column
+    for other in frame.columns:
+        if other in taken or other in time_cols:
+            continue
+        values = frame[other].dropna()
+        sample = values.iloc[:200]
+        if len(sample) and all(
+            isinstance(v, (clock_time, pd.Timedelta)) or (isinstance(v, str) and looks_like_time_of_day(v))
+            for v in sample
+        ):
+            second = int(np.argmax(repeated))
+            first = int(np.flatnonzero((keys == keys.iloc[second]).all(axis=1).to_numpy())[0])
+            raise DataError(
+                f"column {time_cols[0]!r} holds dates only, and they repeat (rows {first + 1} and {second + 1}: "
+                f"{column.iloc[second]!s}); the time of day seems to be in column {other!r}: pass "
+                f"{option('time_col', [time_cols[0], other])}"
+            )
+    return column
+
+
+def _join(day: object, clock: object) -> object:
+    if day is None or clock is None or (isinstance(day, float) and np.isnan(day)) or (
+        isinstance(clock, float) and np.isnan(clock)
+    ):
+        return np.nan
+    if isinstance(day, (datetime, pd.Timestamp)):
+        day = pd.Timestamp(day).strftime("%Y-%m-%d")
+    elif isinstance(day, date):
+        day = day.isoformat()
+    if isinstance(clock, clock_time):
+        clock = clock.isoformat()
+    elif isinstance(clock, pd.Timedelta):
+        seconds = int(clock.total_seconds())
+        clock = f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    elif isinstance(clock, (datetime, pd.Timestamp)):
+        clock = pd.Timestamp(clock).strftime("%H:%M:%S")
+    return f"{str(day).strip()} {str(clock).strip()}"
 
 
 def _one_series(
@@ -264,12 +643,17 @@ def _one_series(
     freq: str | Frequency | None,
     missing: MissingPolicy,
     notes: list[str],
+    local_clock: bool,
 ) -> Series:
     own_time = np.arange(len(index), dtype=np.int64) if time is None else time[index]
     if time is None and freq is not None and not Frequency.parse(freq).is_step:
-        raise DataError(f"freq={freq!r} needs a time column; pass time_col=, or leave freq out to use integer steps")
+        raise DataError(
+            f"{option('freq', freq)} needs a time column; pass {option('time_col')}, or leave {option('freq')} out "
+            "to use integer steps"
+        )
     series, series_notes = build_series(
-        name, own_time, rows[index], values[index], names, n_known, freq=freq, missing=missing
+        name, own_time, rows[index], values[index], names, n_known, freq=freq, missing=missing,
+        local_clock=local_clock,
     )
     notes += series_notes
     return series
@@ -296,7 +680,7 @@ def _as_names(columns: str | Sequence[str] | None) -> list[str]:
 def _resolve_targets(
     frame: pd.DataFrame,
     target: str | Sequence[str] | None,
-    time_col: str | None,
+    time_cols: list[str],
     series_col: str | None,
     covariates: list[str],
 ) -> list[str]:
@@ -305,27 +689,30 @@ def _resolve_targets(
         if not targets:
             raise DataError("target is empty; name the column (or columns) to forecast")
         return targets
-    taken = {time_col, series_col, *covariates}
-    candidates = [c for c in frame.columns if c not in taken and pd.api.types.is_numeric_dtype(frame[c])]
+    taken = {*time_cols, series_col, *covariates}
+    candidates = [
+        c for c in frame.columns
+        if c not in taken and not c.startswith("Unnamed: ") and pd.api.types.is_numeric_dtype(frame[c])
+        and not pd.api.types.is_bool_dtype(frame[c])
+    ]
     if len(candidates) == 1:
         return candidates
     raise DataError(
-        f"no target given and {len(candidates)} numeric columns could be it; pass target= one of the columns "
-        f"{quote_list(frame.columns)}"
+        f"no target given and {len(candidates)} numeric columns could be it; name it with {option('target')}, one "
+        f"of the columns {quote_list(frame.columns)}"
     )
 
 
 def _check_columns(
     frame: pd.DataFrame,
-    time_col: str | None,
+    time_cols: list[str],
     series_col: str | None,
     targets: list[str],
     known: list[str],
     past: list[str],
 ) -> None:
     roles: list[tuple[str, str]] = []
-    if time_col is not None:
-        roles.append(("time_col", time_col))
+    roles += [("time_col", column) for column in time_cols]
     if series_col is not None:
         roles.append(("series_col", series_col))
     roles += [("target", column) for column in targets]
@@ -334,7 +721,11 @@ def _check_columns(
     available = list(frame.columns)
     for role, column in roles:
         if column not in available:
-            raise DataError(f"{role} column {column!r} is not in the data; the columns are {quote_list(available)}")
+            near = [c for c in available if c.strip().lower() == column.strip().lower()]
+            guess = f" (did you mean {near[0]!r}?)" if near else ""
+            raise DataError(
+                f"{role} column {column!r} is not in the data{guess}; the columns are {quote_list(available)}"
+            )
     seen: dict[str, str] = {}
     for role, column in roles:
         if column in seen:

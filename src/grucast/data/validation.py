@@ -24,11 +24,16 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.offsets import Day, Tick
 
 from grucast.data._text import format_time
 from grucast.data.errors import DataError
 from grucast.data.frame import Series
 from grucast.data.frequency import Frequency, check_grid, infer_frequency
+from grucast.data.numbers import CANDIDATES, NumberFormat, convert_column
+from grucast.data import times
+from grucast.data.times import daylight_saving_zones
+from grucast.errors import option
 
 MissingPolicy = Literal["error", "interpolate", "ffill", "drop"]
 MISSING_POLICIES: tuple[str, ...] = ("error", "interpolate", "ffill", "drop")
@@ -45,90 +50,72 @@ def check_missing_policy(missing: str) -> None:
 def parse_time(
     column: pd.Series, name: str, rows: np.ndarray, time_format: str | None = None
 ) -> tuple[np.ndarray, list[str]]:
-    """Parse a time column into ``datetime64[ns]`` timestamps or ``int64`` steps.
+    """A time column as internal times and notes (see :func:`grucast.data.times.parse_time`).
 
-    Integer columns are step indexes. Everything else is parsed as datetimes;
-    time-zone-aware values are converted to UTC (and a note says so).
-
-    Args:
-        column: the raw column.
-        name: its name, for messages.
-        rows: the 1-based row number of each value.
-        time_format: a ``strftime`` format for the values, if pandas cannot guess it.
-
-    Returns:
-        The parsed times and any notes.
-
-    Raises:
-        DataError: a missing or unparseable time value.
+    Kept for callers of the earlier signature; new code should call
+    :func:`grucast.data.times.parse_time` (which also returns the time basis) or,
+    for times that must match existing series,
+    :func:`grucast.data.times.parse_time_like`.
     """
-    notes: list[str] = []
-    empty = column.isna().to_numpy()
-    if empty.any():
-        row = int(rows[np.argmax(empty)])
-        raise DataError(f"missing time value in column {name!r} at row {row}; every row needs a time")
-    if pd.api.types.is_integer_dtype(column) and not pd.api.types.is_bool_dtype(column):
-        return column.to_numpy(dtype=np.int64), notes
-    if pd.api.types.is_float_dtype(column):
-        values = column.to_numpy(dtype=np.float64)
-        fractional = values != np.round(values)
-        if fractional.any():
-            bad = int(np.argmax(fractional))
-            raise DataError(
-                f"time column {name!r} holds numbers, and {values[bad]!r} at row {int(rows[bad])} is not a whole step; "
-                "use whole-number steps or timestamps"
-            )
-        return values.astype(np.int64), notes
-    try:
-        parsed = pd.to_datetime(column, errors="coerce", format=time_format)
-    except ValueError:
-        # Mixed UTC offsets: bring them to one zone.
-        parsed = pd.to_datetime(column, errors="coerce", format=time_format, utc=True)
-    unparsed = parsed.isna().to_numpy()
-    if unparsed.any():
-        bad = int(np.argmax(unparsed))
-        hint = "check time_format"
-        if time_format is None:
-            hint = "write times as ISO 8601 (2024-01-31 13:00:00) or pass time_format="
-        raise DataError(
-            f"cannot parse time value {column.iloc[bad]!r} in column {name!r} at row {int(rows[bad])}; {hint}"
-        )
-    if getattr(parsed.dt, "tz", None) is not None:
-        notes.append(f"time column {name!r} had time zones; converted every time to UTC and dropped the zone")
-        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    return parsed.to_numpy(dtype="datetime64[ns]"), notes
+    parsed = times.parse_time(column, name, rows, time_format=time_format)
+    return parsed.time, list(parsed.notes)
 
 
-def to_numeric(column: pd.Series, name: str, rows: np.ndarray, series_of_row: np.ndarray | None = None) -> np.ndarray:
+def to_numeric(
+    column: pd.Series,
+    name: str,
+    rows: np.ndarray,
+    series_of_row: np.ndarray | None = None,
+    *,
+    number_format: NumberFormat | None = None,
+    na_values: Sequence[str] = (),
+) -> np.ndarray:
     """Convert a value column to ``float64``, refusing text and infinities.
+
+    Text is read with ``number_format`` (decimal mark and thousands separator; see
+    :mod:`grucast.data.numbers`); missing markers (empty, ``NA``, ``NaN``, ``null``,
+    ... and ``na_values``) become NaN; booleans become 1 and 0.
 
     Args:
         column: the raw column.
         name: its name, for messages.
         rows: the 1-based row number of each value.
         series_of_row: the series name of each row (long format), for messages.
+        number_format: how numbers are written; ``1234.5`` if omitted.
+        na_values: extra strings that mark a missing value.
 
     Raises:
         DataError: a value that is not a number, naming it and its row.
     """
+    fmt = number_format or NumberFormat()
 
     def where(index: int) -> str:
         if series_of_row is None:
             return f"at row {int(rows[index])}"
         return f"at row {int(rows[index])} (series {str(series_of_row[index])!r})"
 
-    if pd.api.types.is_numeric_dtype(column):
+    if pd.api.types.is_bool_dtype(column):
+        values = column.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+    elif pd.api.types.is_numeric_dtype(column):
         values = column.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
-        values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        text = np.isnan(values) & column.notna().to_numpy()
-        if text.any():
-            bad = int(np.argmax(text))
-            value = str(column.iloc[bad])
-            raise DataError(
-                f"column {name!r} has a non-numeric value {value!r} {where(bad)}; fix it in the file, "
-                f"or if it marks a missing reading pass na_values=[{value!r}] and choose a missing policy"
-            )
+        converted, _unit, bad = convert_column(column.astype(object), fmt, na_values)
+        if converted is None:
+            index = int(np.argmax(bad))
+            value = column.iloc[index]
+            text = str(value).strip()
+            others = [other for other in CANDIDATES if other != fmt and other.matches(text)]
+            if isinstance(value, str) and others:
+                hint = f"the numbers are read with {fmt.describe()}; if this one is right, pass {others[0].settings()}"
+            elif isinstance(value, str):
+                hint = (
+                    f"fix it in the file, or if it marks a missing reading pass {option('na_values', [text])} "
+                    "and choose a missing policy"
+                )
+            else:
+                hint = "fix it in the file"
+            raise DataError(f"column {name!r} has a non-numeric value {text!r} {where(index)}; {hint}")
+        values = converted.to_numpy(dtype=np.float64)
     infinite = np.isinf(values)
     if infinite.any():
         bad = int(np.argmax(infinite))
@@ -148,6 +135,7 @@ def build_series(
     *,
     freq: str | Frequency | None = None,
     missing: MissingPolicy = "error",
+    local_clock: bool = False,
 ) -> tuple[Series, list[str]]:
     """Validate one series and build it.
 
@@ -160,6 +148,9 @@ def build_series(
         n_known: ``K``, how many of the covariates are known ones.
         freq: the frequency, or ``None`` to infer it.
         missing: the missing-value policy (see the module docstring).
+        local_clock: the times are naive local times with no zone known, so a
+            repeated or missing hour where a common zone changes its clocks is
+            refused as a daylight-saving change (whatever ``missing`` says).
 
     Returns:
         The series and the notes on what was changed.
@@ -180,12 +171,16 @@ def build_series(
     repeated = np.diff(time.astype(np.int64)) == 0
     if repeated.any():
         first = int(np.argmax(repeated))
+        if local_clock:
+            _refuse_clock_change(name, time[first], rows[first : first + 2])
         raise DataError(
             f"series {name!r}: time {format_time(time[first])} appears more than once (rows {int(rows[first])} and "
             f"{int(rows[first + 1])}); keep one row per time, e.g. average duplicates with groupby(...).mean()"
         )
     frequency = _frequency(name, time, freq)
     grid = check_grid(time, frequency, name, rows)
+    if local_clock and len(grid.missing):
+        _check_skipped_hour(name, grid.missing, frequency, rows, time)
     if len(grid.holidays):
         notes.append(
             f"series {name!r}: {len(grid.holidays)} weekday(s) absent (first {format_time(grid.holidays[0])}) "
@@ -214,6 +209,51 @@ def build_series(
     return series, notes
 
 
+def _POLICY_CHOICES() -> str:
+    # Evaluated when a message is built: option() follows the caller's interface.
+    return f"{option('missing', 'interpolate')}, {option('missing', 'ffill')} or {option('missing', 'drop')}"
+
+
+def _refuse_clock_change(name: str, when: np.datetime64, rows: np.ndarray) -> None:
+    zones = daylight_saving_zones(when, "repeated")
+    if not zones:
+        return
+    raise DataError(
+        f"series {name!r}: time {format_time(when)} appears twice (rows {int(rows[0])} and {int(rows[1])}), as a "
+        f"local time does when clocks go back at the end of daylight saving (as in {zones[0]} that day); pass "
+        f"the zone, e.g. {option('timezone', zones[0])}, so the repeated hour can be placed (or "
+        f"{option('timezone', 'UTC')} if the times are UTC)"
+    )
+
+
+def _check_skipped_hour(
+    name: str, gaps: np.ndarray, frequency: Frequency, rows: np.ndarray, time: np.ndarray
+) -> None:
+    # A run of missing grid points one hour long where a common zone springs forward.
+    offset = frequency.offset
+    if not isinstance(offset, (Tick, Day)):
+        return
+    spacing = pd.Timedelta(offset).value
+    hour = 3_600 * 10**9
+    if spacing > hour or hour % spacing:
+        return
+    stamps = gaps.astype(np.int64)
+    breaks = np.flatnonzero(np.diff(stamps) != spacing) + 1
+    for run in np.split(np.arange(len(gaps)), breaks):
+        if len(run) * spacing != hour:
+            continue
+        start = gaps[run[0]]
+        zones = daylight_saving_zones(start, "missing")
+        if zones:
+            after = int(np.searchsorted(time, start)) - 1
+            raise DataError(
+                f"series {name!r}: the hour from {format_time(start)} is missing (after row {int(rows[after])}), as a "
+                f"local hour is when clocks go forward for daylight saving (as in {zones[0]} that day); pass the "
+                f"zone, e.g. {option('timezone', zones[0])}, so the times can be placed (or "
+                f"{option('timezone', 'UTC')} if the times are UTC)"
+            )
+
+
 def _frequency(name: str, time: np.ndarray, freq: str | Frequency | None) -> Frequency:
     is_step = not np.issubdtype(time.dtype, np.datetime64)
     if freq is None:
@@ -221,12 +261,13 @@ def _frequency(name: str, time: np.ndarray, freq: str | Frequency | None) -> Fre
     frequency = Frequency.parse(freq)
     if is_step and not frequency.is_step:
         raise DataError(
-            f"series {name!r}: freq={frequency.alias!r} needs timestamps, but the times are integer steps; "
-            "pass time_col= with a datetime column, or leave freq out"
+            f"series {name!r}: {option('freq', frequency.alias)} needs timestamps, but the times are integer steps; "
+            f"pass {option('time_col')} with a datetime column, or leave {option('freq')} out"
         )
     if not is_step and frequency.is_step:
         raise DataError(
-            f"series {name!r}: freq='step' is for integer steps, but the times are timestamps; leave freq out"
+            f"series {name!r}: {option('freq', 'step')} is for integer steps, but the times are timestamps; "
+            f"leave {option('freq')} out"
         )
     return frequency
 
@@ -248,7 +289,7 @@ def _apply_missing_policy(
             raise DataError(
                 f"series {name!r}: {len(gaps)} time(s) missing from the {frequency.description} grid, first "
                 f"{format_time(gaps[0])} (after row {int(rows[after])}); fill the gaps in the file, choose "
-                "missing='interpolate', 'ffill' or 'drop', or pass the right freq="
+                f"{_POLICY_CHOICES()}, or pass the right {option('freq')}"
             )
         if absent.any():
             row, column = np.argwhere(absent)[0]
@@ -256,19 +297,22 @@ def _apply_missing_policy(
             more = f" and {count - 1} more" if count > 1 else ""
             raise DataError(
                 f"series {name!r}: missing value in column {column_names[column]!r} at row {int(rows[row])} "
-                f"({format_time(time[row])}){more}; fill it in the file or choose missing='interpolate', "
-                "'ffill' or 'drop'"
+                f"({format_time(time[row])}){more}; fill it in the file or choose {_POLICY_CHOICES()}"
             )
         return time, columns, []
     if missing == "drop":
         notes = []
         keep = ~absent.any(axis=1)
         if not keep.all():
-            notes.append(f"series {name!r}: dropped {int((~keep).sum())} row(s) with missing values (missing='drop')")
+            notes.append(
+                f"series {name!r}: dropped {int((~keep).sum())} row(s) with missing values "
+                f"({option('missing', 'drop')})"
+            )
         if len(gaps):
             notes.append(
                 f"series {name!r}: kept {len(gaps)} gap(s) in the {frequency.description} grid as they are "
-                f"(missing='drop'), first at {format_time(gaps[0])}; rows either side of a gap are consecutive steps"
+                f"({option('missing', 'drop')}), first at {format_time(gaps[0])}; rows either side of a gap are "
+                "consecutive steps"
             )
         return time[keep], columns[keep], notes
     # interpolate / ffill: put the gaps in as empty rows, then fill every column.
@@ -297,7 +341,7 @@ def _apply_missing_policy(
     if filled_values or filled_times:
         notes.append(
             f"series {name!r}: filled {filled_values} missing value(s) and {filled_times} missing time(s) with "
-            f"{_POLICY_WORDS[missing]} (missing={missing!r})"
+            f"{_POLICY_WORDS[missing]} ({option('missing', missing)})"
         )
     if first > 0 or last < len(time):
         notes.append(

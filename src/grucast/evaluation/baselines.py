@@ -205,15 +205,15 @@ _UNITS = {
     # Frequencies with no conventional season: valid, season 1.
     "s": "other", "S": "other", "ms": "other", "L": "other", "us": "other", "U": "other",
     "ns": "other", "N": "other", "bh": "other", "BH": "other", "C": "other",
-    "SM": "other", "SME": "other", "SMS": "other",
+    "SM": "semi_month", "SME": "semi_month", "SMS": "semi_month",
     "Y": "other", "YE": "other", "YS": "other", "BY": "other", "BYE": "other", "BYS": "other",
     "A": "other", "AS": "other", "BA": "other", "BAS": "other",
 }
 # Steps per cycle of the calendar units: business days per week, the others per year.
-_PER_CYCLE = {"business_day": 5, "week": 52, "month": 12, "quarter": 4}
+_PER_CYCLE = {"business_day": 5, "week": 52, "semi_month": 24, "month": 12, "quarter": 4}
 _WEEKDAYS = {"MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"}
 _MONTHS = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"}
-_ALIAS = re.compile(r"(\d*)([A-Za-z]+)(?:-([A-Za-z]{3}))?")
+_ALIAS = re.compile(r"(\d*)([A-Za-z]+)(?:-([A-Za-z]{3}|\d{1,2}))?")
 
 
 def season_for_frequency(freq: object) -> int:
@@ -228,8 +228,10 @@ def season_for_frequency(freq: object) -> int:
     ``B`` (business days)               5 (a trading week)
     ``W``, ``W-SUN``, ``7D`` (weekly)   52 (a year)
     ``M``, ``ME``, ``MS``, ``BMS``      12 (a year)
+    ``SMS``, ``SME``, ``SMS-15``        24 (a year of half-months)
     ``Q``, ``QE``, ``QS``, ``QS-OCT``   4 (a year)
-    seconds, years, ``step``, ...       1 (no conventional season)
+    ``YS``, ``YE-DEC`` (yearly)         1 (no season within a year)
+    seconds, ``step``, ...              1 (no conventional season)
     ==================================  ============================
 
     Multiples: a step of several minutes or hours that divides a day evenly gets
@@ -237,8 +239,9 @@ def season_for_frequency(freq: object) -> int:
     that does not, such as ``7h``, gets 1). A step of exactly one day or one week
     written in other units is treated as such (``24h`` -> 7, ``7D`` -> 52). A
     multiple of weeks, months or quarters that divides the year gets the periods
-    per year (``3MS`` -> 4, ``2Q`` -> 2); other multiples get 1. Anchors such as
-    ``-SUN`` or ``-DEC`` do not change the season.
+    per year (``3MS`` -> 4, ``2Q`` -> 2, ``2W-SUN`` -> 26); other multiples get 1.
+    Anchors such as ``-SUN``, ``-DEC`` or the day of a semi-month (``SMS-10``) do
+    not change the season.
 
     Args:
         freq: a pandas offset alias, ``"step"`` (an integer index), or a
@@ -260,7 +263,8 @@ def season_for_frequency(freq: object) -> int:
     match = _ALIAS.fullmatch(text)
     unit = _UNITS.get(match.group(2)) if match else None
     anchor = match.group(3).upper() if match and match.group(3) else None
-    anchored = {"week": _WEEKDAYS, "quarter": _MONTHS, "other": _MONTHS}
+    days = {str(day) for day in range(2, 29)}
+    anchored = {"week": _WEEKDAYS, "quarter": _MONTHS, "other": _MONTHS, "semi_month": days}
     if unit is None or (anchor is not None and anchor not in anchored.get(unit, set())):
         raise ValueError(
             f"unknown frequency {alias!r}; use a pandas offset alias such as 'h' (hourly), 'D' (daily), "

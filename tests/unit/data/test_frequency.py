@@ -20,10 +20,11 @@ def stamps(index: pd.DatetimeIndex) -> np.ndarray:
     "index,alias,description",
     [
         (pd.date_range("2024-01-01", periods=50, freq="h"), "h", "hourly"),
-        (pd.date_range("2024-01-01", periods=50, freq="15min"), "15min", "every 15min"),
+        (pd.date_range("2024-01-01", periods=50, freq="15min"), "15min", "every 15 minutes"),
         (pd.date_range("2024-01-01", periods=50, freq="D"), "D", "daily"),
         (pd.bdate_range("2024-01-01", periods=50), "B", "business days"),
-        (pd.date_range("2024-01-07", periods=20, freq="7D"), "7D", "weekly"),
+        (pd.date_range("2024-01-07", periods=20, freq="7D"), "W-SUN", "weekly (Sundays)"),
+        (pd.date_range("2024-01-07 09:00", periods=20, freq="7D"), "7D", "weekly"),
         (pd.date_range("2020-01-01", periods=30, freq="MS"), "MS", "monthly (month start)"),
         (pd.date_range("2020-01-31", periods=30, freq="ME"), "ME", "monthly (month end)"),
     ],
@@ -122,3 +123,75 @@ def test_future_times():
     np.testing.assert_array_equal(Frequency("step", step=5).future(10, 3), [15, 20, 25])
     hours = Frequency("h").future(np.datetime64("2024-01-01T23:00"), 1)
     assert hours[0] == np.datetime64("2024-01-02T00:00")
+
+
+@pytest.mark.parametrize(
+    "alias,description,calendar,season",
+    [
+        ("QS-JAN", "quarterly (quarter start: Jan, Apr, Jul, Oct)", ("month",), 4),
+        ("QS-FEB", "quarterly (quarter start: Feb, May, Aug, Nov)", ("month",), 4),
+        ("QE-DEC", "quarterly (quarter end: Dec, Mar, Jun, Sep)", ("month",), 4),
+        ("BQE-DEC", "quarterly (quarter business end: Dec, Mar, Jun, Sep)", ("month",), 4),
+        ("YS-JAN", "yearly (start of Jan)", (), 1),
+        ("YE-DEC", "yearly (end of Dec)", (), 1),
+        ("SMS-15", "twice a month (1st and 15th)", ("day_of_month", "month"), 24),
+        ("SME-15", "twice a month (15th and month end)", ("day_of_month", "month"), 24),
+        ("W-SUN", "weekly (Sundays)", ("month", "day_of_year"), 52),
+        ("W-FRI", "weekly (Fridays)", ("month", "day_of_year"), 52),
+        ("2W-MON", "every 2 weeks (Mondays)", ("month", "day_of_year"), 26),
+        ("BME", "monthly (last business day)", ("month",), 12),
+        ("BMS", "monthly (first business day)", ("month",), 12),
+        ("2MS", "every 2 months (month start)", ("month",), 6),
+        ("6MS", "every 6 months (month start)", ("month",), 2),
+        ("12MS", "every 12 months (month start)", (), 1),
+        ("15min", "every 15 minutes", ("hour", "day_of_week", "month", "day_of_year"), 96),
+        ("2h", "every 2 hours", ("hour", "day_of_week", "month", "day_of_year"), 12),
+        ("3D", "every 3 days", ("day_of_week", "day_of_month", "month", "day_of_year"), 1),
+        ("7D", "weekly", ("month", "day_of_year"), 52),
+    ],
+)
+def test_calendar_frequencies_have_a_name_features_and_a_season(alias, description, calendar, season):
+    from grucast.data import default_calendar
+    from grucast.evaluation import season_for_frequency
+
+    frequency = Frequency.parse(alias)
+    assert frequency.alias == alias
+    assert frequency.description == description
+    assert default_calendar(frequency) == calendar
+    assert season_for_frequency(frequency) == season
+
+
+@pytest.mark.parametrize(
+    "alias,start,inferred",
+    [
+        ("QS-OCT", "2020-10-01", "QS-JAN"),
+        ("QS-MAR", "2020-03-01", "QS-MAR"),
+        ("QE-JAN", "2020-01-31", "QE-OCT"),
+        ("BQE-MAR", "2019-03-29", "BQE-DEC"),
+        ("YS-APR", "2001-04-01", "YS-APR"),
+        ("YE-JUN", "2001-06-30", "YE-JUN"),
+        ("W-SAT", "2024-01-06", "W-SAT"),
+        ("2W-TUE", "2024-01-02", "2W-TUE"),
+        ("3ME", "2020-01-31", "QE-OCT"),
+        ("4MS", "2020-01-01", "4MS"),
+        ("BMS", "2023-01-02", "BMS"),
+        ("BME", "2023-01-31", "BME"),
+        ("SMS", "2023-01-01", "SMS-15"),
+    ],
+)
+def test_anchored_frequencies_are_inferred_on_an_equal_grid(alias, start, inferred):
+    index = pd.date_range(start, periods=10, freq=alias)
+    frequency = infer_frequency(stamps(index), "s")
+    assert frequency.alias == inferred
+    # The inferred alias spans the same grid, and continues it the same way.
+    np.testing.assert_array_equal(frequency.grid(index[0], index[-1]), stamps(index))
+    expected = pd.date_range(index[-1], periods=3, freq=alias)[1:]
+    np.testing.assert_array_equal(frequency.future(stamps(index)[-1], 2), stamps(expected))
+
+
+def test_quarterly_series_with_a_missing_quarter_is_a_gap():
+    index = pd.date_range("2020-01-01", periods=12, freq="QS").delete(5)
+    frame = pd.DataFrame({"t": index, "y": np.arange(11.0)})
+    with pytest.raises(DataError, match=re.escape("series 'y': 1 time(s) missing from the quarterly (quarter start: "
+                                                  "Jan, Apr, Jul, Oct) grid, first 2021-04-01 (after row 5)")):
+        from_dataframe(frame, time_col="t", target="y")

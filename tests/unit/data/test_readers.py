@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -95,8 +96,8 @@ def test_target_is_inferred_when_only_one_numeric_column(tmp_path):
 def test_target_must_be_named_when_ambiguous(tmp_path):
     path = tmp_path / "two.csv"
     path.write_text("t,a,b\n1,1.0,2.0\n2,3.0,4.0\n")
-    with pytest.raises(DataError, match=re.escape("no target given and 2 numeric columns could be it; pass target= "
-                                                  "one of the columns 't', 'a', 'b'")):
+    with pytest.raises(DataError, match=re.escape("no target given and 2 numeric columns could be it; name it with "
+                                                  "target, one of the columns 't', 'a', 'b'")):
         read_series(path, time_col="t")
 
 
@@ -196,7 +197,7 @@ def test_a_column_with_two_roles():
 
 def test_wide_and_long_cannot_mix():
     with pytest.raises(DataError, match=re.escape("several target columns ('load', 'temp', wide format) cannot be "
-                                                  "combined with series_col 'region'")):
+                                                  "combined with series_col='region' (long format)")):
         from_dataframe(long_frame(), time_col="time", target=["load", "temp"], series_col="region")
 
 
@@ -214,3 +215,17 @@ def test_series_set_is_read_only():
         data["a"].target[0] = 1.0
     with pytest.raises(KeyError, match=re.escape("no series 'b'; the series are 'a'")):
         data["b"]
+
+
+def test_read_table_types_columns_in_the_files_convention(tmp_path):
+    path = tmp_path / "eu.csv"
+    path.write_text("id;Zeit;Wert;Feiertag\n0101;01.01.2024;1.234,5;true\nNA;02.01.2024;-0,5;false\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = read_table(path, series_col="id")
+    assert [str(w.message) for w in caught] == []  # nothing ambiguous to note
+    assert frame.columns.tolist() == ["id", "Zeit", "Wert", "Feiertag"]
+    assert frame["id"].tolist() == ["0101", "NA"]
+    assert frame["Zeit"].tolist() == ["01.01.2024", "02.01.2024"]
+    assert frame["Wert"].dtype == np.float64 and frame["Wert"].tolist() == [1234.5, -0.5]
+    assert frame["Feiertag"].tolist() == [True, False]

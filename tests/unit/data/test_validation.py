@@ -45,7 +45,7 @@ def test_unparseable_time():
     frame.loc[2, "time"] = "yesterday"
     message = (
         "cannot parse time value 'yesterday' in column 'time' at row 3; write times as ISO 8601 "
-        "(2024-01-31 13:00:00) or pass time_format="
+        "(2024-01-31 13:00:00) or pass time_format"
     )
     with pytest.raises(DataError, match=re.escape(message)):
         from_dataframe(frame, time_col="time", target="y")
@@ -100,7 +100,7 @@ def test_irregular_spacing():
     )
     message = (
         "series 'y': time 2024-01-01 01:30:00 at row 3 is off the hourly grid that starts at 2024-01-01 "
-        "(irregular spacing); resample the data to a regular frequency first, or pass freq= with the spacing you want"
+        "(irregular spacing); resample the data to a regular frequency first, or pass freq with the spacing you want"
     )
     with pytest.raises(DataError, match=re.escape(message)):
         from_dataframe(frame, time_col="time", target="y")
@@ -110,7 +110,7 @@ def test_gap_is_an_error_by_default():
     frame = hourly([1.0, 2.0, 3.0, 4.0, 5.0]).drop(index=[2, 3])
     message = (
         "series 'y': 2 time(s) missing from the hourly grid, first 2024-01-01 02:00:00 (after row 2); fill the gaps "
-        "in the file, choose missing='interpolate', 'ffill' or 'drop', or pass the right freq="
+        "in the file, choose missing='interpolate', missing='ffill' or missing='drop', or pass the right freq"
     )
     with pytest.raises(DataError, match=re.escape(message)):
         from_dataframe(frame, time_col="time", target="y")
@@ -120,7 +120,7 @@ def test_missing_value_is_an_error_by_default():
     frame = hourly([1.0, np.nan, 3.0, np.nan])
     message = (
         "series 'y': missing value in column 'y' at row 2 (2024-01-01 01:00:00) and 1 more; fill it in the file "
-        "or choose missing='interpolate', 'ffill' or 'drop'"
+        "or choose missing='interpolate', missing='ffill' or missing='drop'"
     )
     with pytest.raises(DataError, match=re.escape(message)):
         from_dataframe(frame, time_col="time", target="y")
@@ -194,19 +194,21 @@ def test_constant_series():
 
 def test_single_row_series():
     with pytest.raises(DataError, match=re.escape("series 'y' has 1 row(s), too few to infer its frequency; give it "
-                                                  "more rows or pass freq=")):
+                                                  "more rows or pass freq (e.g. 'h' or 'D')")):
         from_dataframe(hourly([1.0]), time_col="time", target="y")
 
 
-def test_time_zones_are_converted_to_utc():
+def test_one_utc_offset_keeps_the_local_clock():
     times = ["2024-01-01T00:00+01:00", "2024-01-01T01:00+01:00", "2024-01-01T02:00+01:00"]
     frame = pd.DataFrame({"t": times, "y": [1.0, 2, 3]})
-    with pytest.warns(DataWarning, match="converted every time to UTC"):
+    with pytest.warns(DataWarning, match=re.escape("every time has the UTC offset +01:00; modelled on the local clock")):
         data = from_dataframe(frame, time_col="t", target="y")
-    assert data["y"].time[0] == np.datetime64("2023-12-31T23:00")
+    assert data["y"].time[0] == np.datetime64("2024-01-01T00:00")
+    assert data.timezone == "+01:00"
+    assert list(data.output_times(data["y"].time[:1]).astype(str)) == ["2024-01-01 00:00:00+01:00"]
 
 
 def test_freq_needs_timestamps():
-    with pytest.raises(DataError, match=re.escape("freq='h' needs a time column; pass time_col=, or leave freq out "
+    with pytest.raises(DataError, match=re.escape("freq='h' needs a time column; pass time_col, or leave freq out "
                                                   "to use integer steps")):
         from_dataframe(pd.DataFrame({"y": [1.0, 2.0, 3.0]}), target="y", freq="h")
