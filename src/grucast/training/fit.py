@@ -61,11 +61,6 @@ class FitResult:
     log_dir: Path | None = None
 
 
-#: The package each optional tracker needs, and the extra that installs it.
-_TRACKER_PACKAGES = {"tensorboard": ("tensorboard", "tensorboard"), "mlflow": ("mlflow", "mlflow"),
-                     "mlflow-db": ("alembic", "mlflow")}
-
-
 def run_name(run_dir: Path) -> str:
     """The name a run goes by in TensorBoard and MLflow: its folder's name.
 
@@ -74,6 +69,18 @@ def run_name(run_dir: Path) -> str:
     """
     staged = re.fullmatch(r"\.(.+)\.partial-[0-9a-f]+", run_dir.name)
     return staged.group(1) if staged else run_dir.name
+
+
+def check_loggers(names: Sequence[str]) -> None:
+    """Refuse trackers whose packages are not installed, naming the extra that installs them."""
+    for name in names:
+        if name == "csv":
+            continue
+        for package in ("mlflow", "alembic") if name == "mlflow" else (name,):
+            if importlib.util.find_spec(package) is None:
+                raise MissingExtraError(
+                    f"logger '{name}' needs the {package} package; install it with: pip install 'grucast[{name}]'"
+                )
 
 
 def make_loggers(settings: Settings, run_dir: Path) -> list[Logger]:
@@ -89,13 +96,8 @@ def make_loggers(settings: Settings, run_dir: Path) -> list[Logger]:
         MissingExtraError: a tracker's package is not installed (the message names the extra).
     """
     loggers: list[Logger] = [CSVLogger(run_dir, name="logs", version="")]
+    check_loggers(settings.logger)
     trackers = [name for name in settings.logger if name != "csv"]
-    for name in trackers + (["mlflow-db"] if "mlflow" in trackers else []):
-        package, extra = _TRACKER_PACKAGES[name]
-        if importlib.util.find_spec(package) is None:
-            raise MissingExtraError(
-                f"logger '{name}' needs the {package} package; install it with: pip install 'grucast[{extra}]'"
-            )
     if not trackers:
         return loggers
     tracking_dir = Path(settings.tracking_dir) if settings.tracking_dir else run_dir / "logs"
