@@ -209,7 +209,7 @@ def _param(name: str, entry: Any, where: str) -> Param:
         for value in choices:
             if not isinstance(value, (str, int, float, bool)):
                 raise InputError(f"{where}: choice {value!r} is not a plain value (text, number or true/false)")
-            kind.check(name, value, hint=f"fix the choices of {name} in {where.split(': ')[0]}")
+            _check_value(kind, name, value, where, "fix the choice")
         return Param(name, choices=tuple(choices))
     if "low" not in entry or "high" not in entry:
         raise InputError(f"{where}: give both low and high (or a list of choices)")
@@ -241,9 +241,17 @@ def _param(name: str, entry: Any, where: str) -> Param:
         raise InputError(f"{where}: low must be at least 1 season, got {low!r}")
     if not unit:  # the bounds are values of the setting: check them as such
         for value in (low, high):
-            kind.check(name, int(value) if integer else float(value), hint=f"fix the range of {name}")
+            _check_value(kind, name, int(value) if integer else float(value), where, "fix the range")
     cast = int if integer else float
     return Param(
         name, low=cast(low), high=cast(high), integer=integer, log=log,
         step=None if step is None else cast(step), unit=unit,
     )
+
+
+def _check_value(kind: checks.Kind, name: str, value: Any, where: str, fix: str) -> None:
+    """The setting's own check of one value, its message prefixed with where the space came from."""
+    try:
+        kind.check(name, value)
+    except InputError as error:
+        raise type(error)(f"{where.rsplit(': ', 1)[0]}: {error}; {fix}") from None
