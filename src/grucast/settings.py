@@ -36,6 +36,8 @@ from grucast.models.rollout import MULTI_STEP
 LR_SCHEDULES: tuple[str, ...] = ("plateau", "cosine", "none")
 #: Lightning accelerators grucast accepts.
 ACCELERATORS: tuple[str, ...] = ("auto", "cpu", "gpu", "cuda", "mps")
+#: Experiment trackers (Lightning loggers); see :func:`grucast.training.fit.make_loggers`.
+LOGGERS: tuple[str, ...] = ("csv", "tensorboard", "mlflow")
 
 
 def setting(default: Any, kind: checks.Kind, help: str, *, cli: str | None = "", group: str = "model") -> Any:
@@ -142,6 +144,14 @@ class Settings:
         group="training")
     threads: int | None = setting(
         None, checks.positive_int(optional=True), "CPU threads for torch [default: torch's].", group="training")
+    logger: str | tuple[str, ...] = setting(
+        "csv", checks.Names(vocabulary=LOGGERS),
+        "Experiment trackers, comma-separated: csv (always kept: it feeds the loss plot), tensorboard, mlflow.",
+        group="training")
+    tracking_dir: str | None = setting(
+        None, checks.Text(optional=True),
+        "Folder for the TensorBoard and MLflow logs, to share across runs [default: the run folder's logs/].",
+        group="training")
 
     def __post_init__(self) -> None:
         for one in fields(self):

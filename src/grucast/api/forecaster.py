@@ -6,6 +6,7 @@ import json
 import shutil
 import tempfile
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,8 @@ class Forecaster:
         max_batches: int | None = _D["max_batches"],
         progress: bool | None = _D["progress"],
         threads: int | None = _D["threads"],
+        logger: str | tuple[str, ...] = _D["logger"],
+        tracking_dir: str | None = _D["tracking_dir"],
     ) -> None:
         given = locals()
         for name in _settings.names():  # stored as given; fit() checks them
@@ -126,13 +129,15 @@ class Forecaster:
 
     # ------------------------------------------------------------------ fit
 
-    def fit(self, data: SeriesSet, run_dir: str | Path | None = None) -> Forecaster:
+    def fit(self, data: SeriesSet, run_dir: str | Path | None = None, callbacks: Sequence[Any] = ()) -> Forecaster:
         """Check the settings, fit the pipeline, train the model, calibrate the intervals.
 
         Args:
             data: the series (see :func:`grucast.data.read_series`).
             run_dir: where the training log and checkpoint go; a temporary folder
                 if omitted (:meth:`save` writes the run folder to keep).
+            callbacks: more Lightning callbacks for the training run (the tuner's
+                pruning callback, for one).
 
         Returns:
             ``self``, fitted.
@@ -159,7 +164,7 @@ class Forecaster:
         work_dir = Path(tempfile.mkdtemp(prefix="grucast-")) if owned_dir else Path(run_dir)
         if owned_dir:  # the log and checkpoint live as long as this forecaster (save() copies the log)
             weakref.finalize(self, shutil.rmtree, work_dir, True)
-        result = fit_module(module, windows.train, windows.val, settings, work_dir)
+        result = fit_module(module, windows.train, windows.val, settings, work_dir, callbacks)
         module.cpu().eval()
 
         self.settings_ = settings

@@ -33,6 +33,7 @@ from grucast.cli.options import (
     settings_from,
 )
 from grucast.errors import InputError, RunFolderError, use_cli_names
+from grucast.settings import names as settings_names
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -387,6 +388,78 @@ def compare(ctx: click.Context, **given: Any) -> None:
         )
     click.echo(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     click.echo(f"wrote {out}/comparison.csv and comparison.png")
+
+
+@cli.command()
+@apply([DATA_OPTION, *READ_OPTIONS, *setting_options()])
+@click.option("--trials", type=click.IntRange(min=0), default=None,
+              help="Trials in the study: new ones run until it holds this many (a resumed or shared study counts "
+                   "those it has; 0 only summarises and refits). [default: 20]")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds after which no new trial starts.")
+@click.option("--space", "space_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="TOML or YAML file of the search space (see the README) [default: the built-in space].")
+@click.option("--storage", default=None,
+              help="Study database URL shared by several workers (postgresql://..., mysql://..., sqlite:///f.db) "
+                   "[default: sqlite in --out].")
+@click.option("--study", "study_name", default=None, help="Study name in the storage. [default: grucast]")
+@click.option("--prune/--no-prune", default=None, help="Stop trials that fall behind the median after an epoch. [default: prune]")
+@click.option("--refit/--no-refit", default=None,
+              help="Train the best settings again and score them on the test part (OUT/best). [default: refit]")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Tuning folder; an earlier one of the same study is continued [default: runs/tune-<time>].")
+@apply([OUTPUT_OPTIONS[0], OUTPUT_OPTIONS[2]])
+@click.pass_context
+def tune(ctx: click.Context, **given: Any) -> None:
+    """Search model and training settings with Optuna on the validation part, then refit the best.
+
+    Each trial trains with the options given here plus the values drawn from the
+    search space; options given on the command line (or in --config) are fixed and
+    not searched. Trials are scored by validation MASE: the test part is used only
+    by the refit of the best settings, scored beside the baselines like `train`.
+    Writes best.toml (for `grucast train --config`), trials.csv, plots/, report.md
+    and best/. Needs the tune extra: pip install 'grucast[tune]'.
+
+    \b
+    Example:
+      grucast tune --data load.csv --time-col time --target load --series-col region \\
+          --epochs 5 --max-batches 50 --trials 30 --out runs/tune
+    \b
+    Several workers, one study (run the same command on each machine):
+      grucast tune ... --storage postgresql://user:pw@db/grucast --study load --out runs/tune-$(hostname)
+    """
+    from grucast.tuning import tune as run_tune
+    from grucast.tuning.study import import_optuna
+
+    import_optuna()  # say how to install it before reading anything
+    values = merged(ctx, given)
+    quiet = bool(values["quiet"])
+    echo = _echo(quiet)
+    fixed = {key: value for key, value in values.items() if key in settings_names() and value is not None}
+    if quiet:
+        fixed["progress"] = False
+    out = values["out"] or Path("runs") / time.strftime("tune-%Y%m%d-%H%M%S")
+    data, notes = _read_data(values["data_path"], values)
+    for note in notes:
+        echo(f"note: {note}")
+    config = {"data": str(values["data_path"]), **{key: values.get(key) for key in READ_KEYS}}
+    result = run_tune(
+        data, out, trials=20 if values["trials"] is None else values["trials"], timeout=values["timeout"],
+        space=values["space_path"], storage=values["storage"], study=values["study_name"] or "grucast",
+        prune=values["prune"] is not False, refit=values["refit"] is not False, config=config, echo=echo,
+        **fixed,
+    )
+    states = result.trials["state"].value_counts().to_dict()
+    click.echo(
+        f"{len(result.trials)} trials ({', '.join(f'{n} {s.lower()}' for s, n in sorted(states.items()))}); "
+        f"{result.new_trials} run here in {result.search_seconds:.0f} s"
+    )
+    click.echo(f"best validation MASE {result.best_value:.4f}: "
+               + ", ".join(f"{k}={v}" for k, v in result.best_params.items()))
+    if result.test_metrics is not None and not quiet:
+        _print_metrics(result.test_metrics, click.echo)
+    click.echo(f"wrote {out}/ (best.toml, trials.csv, report.md, plots/"
+               + (", best/)" if result.test_metrics is not None else ")"))
 
 
 # ------------------------------------------------------------------ entry point

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import importlib.util
 import logging
 import math
+import re
 import sys
 import time
 import warnings
@@ -16,10 +18,11 @@ from pathlib import Path
 import lightning.pytorch as pl
 import torch
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
-from lightning.pytorch.loggers import CSVLogger
+from lightning.pytorch.loggers import CSVLogger, Logger
 from torch.utils.data import DataLoader
 
 from grucast.data.windows import WindowBatchSampler, WindowDataset
+from grucast.errors import MissingExtraError
 from grucast.runtime import keep_freed_memory
 from grucast.settings import Settings
 from grucast.training.module import ForecastModule
@@ -46,7 +49,7 @@ class FitResult:
         best_loss: the monitored loss at that epoch.
         monitor: the loss that chose it (``"val_loss"`` or ``"train_loss"``).
         history: one dict per epoch: ``epoch``, ``train_loss``, ``val_loss``, ``lr``.
-        log_dir: where Lightning's CSV log lives.
+        log_dir: where Lightning's CSV log lives (``metrics.csv``).
     """
 
     train_seconds: float
@@ -58,6 +61,67 @@ class FitResult:
     log_dir: Path | None = None
 
 
+def run_name(run_dir: Path) -> str:
+    """The name a run goes by in TensorBoard and MLflow: its folder's name.
+
+    A folder being written aside (``.NAME.partial-1a2b3c4d``, see
+    :func:`grucast.api.run_folder.staged_folder`) goes by the name it will have.
+    """
+    staged = re.fullmatch(r"\.(.+)\.partial-[0-9a-f]+", run_dir.name)
+    return staged.group(1) if staged else run_dir.name
+
+
+def check_loggers(names: Sequence[str]) -> None:
+    """Refuse trackers whose packages are not installed, naming the extra that installs them."""
+    for name in names:
+        if name == "csv":
+            continue
+        for package in ("mlflow", "alembic") if name == "mlflow" else (name,):
+            if importlib.util.find_spec(package) is None:
+                raise MissingExtraError(
+                    f"logger '{name}' needs the {package} package; install it with: pip install 'grucast[{name}]'"
+                )
+
+
+def make_loggers(settings: Settings, run_dir: Path) -> list[Logger]:
+    """Lightning loggers for ``settings.logger``: the CSV log first, always, then the trackers asked for.
+
+    The CSV log (``run_dir/logs/metrics.csv``) is kept whatever is asked: the
+    loss history and the loss-curve plot are read from it. TensorBoard event files
+    (``tensorboard/<run>/``) and an MLflow store (``mlflow.db``, a SQLite tracking
+    URI, with ``mlartifacts/``) go into ``settings.tracking_dir`` when given, else
+    into ``run_dir/logs``; each run is named after its folder.
+
+    Raises:
+        MissingExtraError: a tracker's package is not installed (the message names the extra).
+    """
+    loggers: list[Logger] = [CSVLogger(run_dir, name="logs", version="")]
+    check_loggers(settings.logger)
+    trackers = [name for name in settings.logger if name != "csv"]
+    if not trackers:
+        return loggers
+    tracking_dir = Path(settings.tracking_dir) if settings.tracking_dir else run_dir / "logs"
+    name = run_name(run_dir)
+    if "tensorboard" in trackers:
+        from lightning.pytorch.loggers import TensorBoardLogger
+
+        # One sub-folder per run, so `tensorboard --logdir` on a shared folder lists them side by side.
+        board = TensorBoardLogger(tracking_dir, name="tensorboard", version=name, default_hp_metric=False)
+        loggers.append(board)
+    if "mlflow" in trackers:
+        from lightning.pytorch.loggers import MLFlowLogger
+
+        # MLflow's own embedded store: one SQLite file (its plain-file store is frozen and refused
+        # by MLflow 3), and an artifact folder beside it so nothing lands in the working directory.
+        tracking_dir.mkdir(parents=True, exist_ok=True)
+        store = tracking_dir.resolve()
+        loggers.append(MLFlowLogger(
+            experiment_name="grucast", run_name=name, tracking_uri=f"sqlite:///{store / 'mlflow.db'}",
+            artifact_location=(store / "mlartifacts").as_uri(),
+        ))
+    return loggers
+
+
 def window_loader(windows: WindowDataset, batch_size: int, *, shuffle: bool, seed: int) -> DataLoader:
     """Whole batches of windows, each process taking its share under data parallelism."""
     batches = WindowBatchSampler(len(windows), batch_size, shuffle=shuffle, seed=seed)
@@ -66,10 +130,14 @@ def window_loader(windows: WindowDataset, batch_size: int, *, shuffle: bool, see
 
 @contextlib.contextmanager
 def _quiet_lightning() -> Iterator[None]:
-    loggers = [logging.getLogger(name) for name in ("lightning.pytorch", "lightning.fabric", "lightning")]
+    # MLflow and its database migrations narrate at INFO; Lightning warns that it creates
+    # the experiment, which it does for every new tracking store.
+    quiet = {"lightning.pytorch": logging.WARNING, "lightning.fabric": logging.WARNING, "lightning": logging.WARNING,
+             "lightning.pytorch.loggers.mlflow": logging.ERROR, "mlflow": logging.WARNING, "alembic": logging.WARNING}
+    loggers = [logging.getLogger(name) for name in quiet]
     levels = [one.level for one in loggers]
-    for one in loggers:
-        one.setLevel(logging.WARNING)
+    for one, level in zip(loggers, quiet.values()):
+        one.setLevel(level)
     with warnings.catch_warnings():
         for pattern in _QUIET_WARNINGS:
             warnings.filterwarnings("ignore", message=pattern)
@@ -95,7 +163,8 @@ def fit_module(
         train: training windows.
         val: validation windows, or ``None``/empty to monitor the training loss.
         settings: resolved settings (the training ones are read here).
-        run_dir: where the CSV log and the best checkpoint go.
+        run_dir: where the CSV log and the best checkpoint go (and the trackers'
+            logs, unless ``settings.tracking_dir`` names another folder).
         callbacks: more Lightning callbacks (e.g. timing or custom logging).
     """
     if len(train) == 0:
@@ -120,7 +189,9 @@ def fit_module(
     if strategy == "auto" and isinstance(settings.devices, int) and settings.devices > 1:
         strategy = "ddp"  # processes that each run their share of every batch, on CPUs too
     with _quiet_lightning(), keep_freed_memory() if on_cpu else contextlib.nullcontext():
-        logger = CSVLogger(run_dir, name="logs", version="")
+        loggers = make_loggers(settings, run_dir)
+        for tracker in loggers[1:]:  # the settings, as parameters beside the curves
+            tracker.log_hyperparams(settings.to_dict())
         progress = sys.stderr.isatty() if settings.progress is None else settings.progress
         trainer = pl.Trainer(
             max_epochs=settings.epochs,
@@ -129,7 +200,7 @@ def fit_module(
             strategy=strategy,
             num_nodes=settings.num_nodes,
             callbacks=callbacks,
-            logger=logger,
+            logger=loggers,
             gradient_clip_val=settings.grad_clip or None,
             deterministic=settings.deterministic,
             enable_progress_bar=progress,
@@ -150,7 +221,8 @@ def fit_module(
     if best_path:
         state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
         module.load_state_dict(state)
-    history = read_history(Path(logger.log_dir) / "metrics.csv")
+    log_dir = Path(loggers[0].log_dir)
+    history = read_history(log_dir / "metrics.csv")
     best = min(history, key=lambda row: row.get(module.monitor, math.inf), default=None)
     return FitResult(
         train_seconds=seconds,
@@ -159,7 +231,7 @@ def fit_module(
         best_loss=best.get(module.monitor) if best else None,
         monitor=module.monitor,
         history=history,
-        log_dir=Path(logger.log_dir),
+        log_dir=log_dir,
     )
 
 
