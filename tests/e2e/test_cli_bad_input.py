@@ -55,7 +55,7 @@ CASES = {
     "binary file": (["--data", "{binary}", *COLUMNS], r"binary"),
     "header only": (["--data", "{header_only}", *COLUMNS], r"no data rows|empty"),
     "missing target column": (["--data", "{good}", "--time-col", "time", "--target", "demand", "--series-col", "region"],
-                              r"target column 'demand' is not in the data"),
+                              r"column 'demand' \(--target\) is not in the data"),
     "missing time column": (["--data", "{good}", "--time-col", "when", "--target", "load", "--series-col", "region"],
                             r"'when'"),
     "text in numbers": (["--data", "{text_in_numbers}", *COLUMNS], r"non-numeric value 'n/a\?'"),

@@ -93,3 +93,48 @@ def test_bad_future_values_are_refused(files, tmp_path, capsys, change, message)
     assert code == 2
     assert capsys.readouterr().err.strip() == message
     assert not target.exists()
+
+
+def test_future_rows_at_the_end_of_the_data_file_are_read_as_the_future(files, tmp_path, capsys):
+    # One file, the common layout: the last rows of each series have the temperature
+    # forecast filled in and the load still empty.
+    single = files["folder"] / "single.csv"
+    history, future = pd.read_csv(files["history"]), pd.read_csv(files["future"])
+    pd.concat([history, future], ignore_index=True).to_csv(single, index=False)
+    with_file = tmp_path / "with_file"
+    assert main(["train", "--data", str(files["history"]), *COLUMNS, *FAST, "--future", str(files["future"]),
+                 "--out", str(with_file)]) == 0
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(single), *COLUMNS, *FAST, "--out", str(out)]) == 0
+    notes = json.loads((out / "metrics.json").read_text())["notes"]
+    assert ("2 series end with rows whose target is empty but whose known covariates are filled (6 rows each): "
+            "read as future values, for forecasting past the end") in notes
+    # The same forecasts as with a separate future file (same data, same seed).
+    pd.testing.assert_frame_equal(pd.read_csv(out / "future.csv"), pd.read_csv(with_file / "future.csv"))
+    forecast = tmp_path / "forecast.csv"
+    assert main(["predict", "--run", str(out), "--data", str(single), "--out", str(forecast)]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(forecast), pd.read_csv(out / "future.csv"))
+
+
+def test_static_covariates_from_columns_constant_within_each_series(files, tmp_path, capsys):
+    frame = pd.read_csv(files["history"])
+    frame["climate"] = frame.region.map({"north": "cold", "south": "warm"})
+    frame["capacity"] = frame.region.map({"north": 120.0, "south": 200.0})
+    path = tmp_path / "static.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(path), *COLUMNS, "--static-covariates", "climate,capacity", *FAST,
+                 "--out", str(out)]) == 0
+    pipeline = json.loads((out / "pipeline.json").read_text())
+    assert json.dumps(pipeline).count("climate") >= 1 and json.dumps(pipeline).count("capacity") >= 1
+    # A value that changes within a series is not static: refused, naming the series and the fix.
+    frame.loc[5, "capacity"] = 130.0
+    frame.to_csv(path, index=False)
+    capsys.readouterr()
+    assert main(["train", "--data", str(path), *COLUMNS, "--static-covariates", "climate,capacity", *FAST,
+                 "--out", str(tmp_path / "bad")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: static covariate 'capacity' changes within series 'north' (120.0, 130.0); a static covariate holds "
+        "one value per series: pass a column that changes over time with --known-covariates or --past-covariates "
+        "instead")
+    assert not (tmp_path / "bad").exists()

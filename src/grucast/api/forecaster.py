@@ -210,18 +210,24 @@ class Forecaster:
                 fitted on, with at least ``lookback`` rows.
             future: the known covariates over the horizon, when the model has any:
                 a :class:`~grucast.data.FutureCovariates` (values by time, e.g. from
-                :func:`grucast.data.read_future`), or ``{series: (horizon, K) array}``
+                :func:`grucast.data.read_future`); a DataFrame with the history's time
+                column, a ``series`` column (when there are several series) and the
+                known covariates; or ``{series: (horizon, K) array}``
                 in step order; ``history.future`` (rows of the data file whose target
                 was empty) if omitted.
 
         Returns:
             One row per series and step: ``series``, ``time``, ``step`` (1-based),
-            ``value``, ``lower``, ``upper`` (the conformal interval), in the data's units.
+            ``value``, ``lower``, ``upper`` (the conformal interval), in the data's units;
+            times in the history's time zone when it has one (see
+            :meth:`grucast.data.SeriesSet.output_times`).
         """
         self._check_fitted()
         if history is None:
             history = self._training_data()
         history = self.pipeline_.without_excluded(history)
+        if isinstance(future, pd.DataFrame):
+            future = self._future_from_frame(future, history)
         batch, times = self.pipeline_.forecast_inputs(history, future)
         with torch.no_grad():
             pred = self.module_(batch)  # (S, H, Q), model units
@@ -230,12 +236,27 @@ class Forecaster:
         horizon = self.settings_.horizon
         frame = {
             "series": np.repeat(np.array(history.names, dtype=object), horizon),
-            "time": times.reshape(-1),
+            "time": history.output_times(times.reshape(-1)),
             "step": np.tile(np.arange(1, horizon + 1), len(history)),
             "value": outputs.pop("forecast").reshape(-1),
         }
         frame.update({key: values.reshape(-1) for key, values in outputs.items()})
         return pd.DataFrame(frame)
+
+    def _future_from_frame(self, frame: pd.DataFrame, history: SeriesSet) -> FutureCovariates:
+        """Future values from a DataFrame with the history's time column, a ``series`` column
+        when there are several series, and the known covariates."""
+        from grucast.data.future import future_from_dataframe
+
+        series_col = "series" if "series" in frame.columns else None
+        if series_col is None and len(history) > 1:
+            raise InputError(
+                f"the future values are for {len(history)} series: add a 'series' column naming each row's series"
+            )
+        return future_from_dataframe(
+            frame, columns=self.pipeline_.known_covariates_, time_col=history.time_column, series_col=series_col,
+            series=history.names, basis=history.time_basis,
+        )
 
     def windows(self, data: SeriesSet | None = None) -> WindowedData:
         """``data`` cut into train, validation and test windows as in :meth:`fit` (the training data if omitted)."""

@@ -140,29 +140,30 @@ def test_frame(scores: Scores, data: SeriesSet, horizon: int) -> pd.DataFrame:
     each series' last window, lists each test time once.
     """
     w = scores.windows
-    keep = np.zeros(len(w["series"]), dtype=bool)
-    for index in np.unique(w["series"]):
-        rows = np.flatnonzero(w["series"] == index)
-        keep[rows[::-1][::horizon]] = True
-    rows = np.flatnonzero(keep)
-    steps = np.arange(1, horizon + 1)
     columns = ["actual", "forecast", "lower", "upper", *(key for _, key in quantile_keys(w)), "naive", "seasonal_naive"]
-    frames = []
-    for row in rows:
-        series = data.series[w["series"][row]]
-        origin = w["origin"][row]
-        frames.append(
-            {
-                "series": series.name,
-                "origin": series.time[origin],
-                "time": series.time[origin + steps],
-                "step": steps,
-                **{key: w[key][row] for key in columns},
-            }
-        )
-    if not frames:
-        return pd.DataFrame(columns=["series", "origin", "time", "step", "actual", "forecast", "lower", "upper"])
-    frame = pd.concat([pd.DataFrame(f) for f in frames], ignore_index=True)
+    if not len(w["series"]):
+        return pd.DataFrame(columns=["series", "origin", "time", "step", *columns])
+    series_index = np.asarray(w["series"])
+    # Within each series (windows in origin order), keep every horizon-th window counted back from its last.
+    order = np.argsort(series_index, kind="stable")
+    grouped = series_index[order]
+    group_end = np.r_[np.flatnonzero(np.diff(grouped)) + 1, len(grouped)]
+    ends = np.repeat(group_end, np.diff(np.r_[0, group_end]))
+    rows = np.sort(order[(ends - 1 - np.arange(len(order))) % horizon == 0])
+    # All series' times end to end, so that one gather finds every window's times.
+    lengths = np.array([len(series) for series in data.series])
+    offsets = np.r_[0, np.cumsum(lengths)[:-1]]
+    times = np.concatenate([series.time for series in data.series])
+    start = offsets[series_index[rows]] + np.asarray(w["origin"])[rows]
+    steps = np.arange(1, horizon + 1)
+    names = np.array(data.names, dtype=object)
+    frame = pd.DataFrame({
+        "series": np.repeat(names[series_index[rows]], horizon),
+        "origin": data.output_times(np.repeat(times[start], horizon)),
+        "time": data.output_times(times[start[:, None] + steps].reshape(-1)),
+        "step": np.tile(steps, len(rows)),
+        **{key: np.asarray(w[key])[rows].reshape(-1) for key in columns},
+    })
     return frame.sort_values(["series", "time", "step"], kind="stable").reset_index(drop=True)
 
 

@@ -99,16 +99,12 @@ def _read_like_run(run_dir: Path, data_path: Path, overrides: dict[str, Any]) ->
 
 def _read_future(future_path: Path | None, options: dict[str, Any], data: Any, columns: tuple[str, ...]) -> Any:
     """The known covariates' future values from ``--future FILE``, read with the data's options (``None`` if not given)."""
-    from grucast.data import read_table
-    from grucast.data.future import future_from_dataframe
+    from grucast.data import read_future
 
     if future_path is None:
         return None
-    frame = read_table(future_path, sheet=options.get("sheet"))
-    return future_from_dataframe(
-        frame, columns=columns, time_col=options.get("time_col"), series_col=options.get("series_col"),
-        series=data.names,
-    )
+    keys = ("series_col", "time_format", "dayfirst", "sheet", "sep", "decimal", "thousands", "encoding", "na_values")
+    return read_future(future_path, data, columns=columns, **{key: options.get(key) for key in keys})
 
 
 FUTURE_OPTION = click.option(

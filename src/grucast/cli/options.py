@@ -102,13 +102,33 @@ READ_OPTIONS: list[Callable] = [
                  help="Comma-separated columns known in the future (e.g. a temperature forecast)."),
     click.option("--past-covariates", default=None, callback=_split_names,
                  help="Comma-separated columns known only up to the forecast origin."),
+    click.option("--static-covariates", default=None, callback=_split_names,
+                 help="Comma-separated columns constant within each series (region, store type, capacity)."),
     click.option("--freq", default=None, help="Frequency as a pandas alias (h, D, B, 15min, MS...); inferred if omitted."),
     click.option("--missing", default=None, type=click.Choice(MISSING_POLICIES),
                  help="What to do with missing values and gaps [default: error]."),
     click.option("--sheet", default=None, help="Excel sheet name (default: the first)."),
+    click.option("--sep", default=None,
+                 help="Field separator of a text file (',', ';', 'tab', '|'); detected if omitted."),
+    click.option("--decimal", default=None, type=click.Choice([".", ","]),
+                 help="Decimal mark of the numbers; detected if omitted."),
+    click.option("--thousands", default=None,
+                 help="Thousands separator of the numbers (',', '.', ' ', \"'\"); detected if omitted."),
+    click.option("--encoding", default=None, help="Text encoding (utf-8, utf-16, cp1252...); detected if omitted."),
+    click.option("--dayfirst/--no-dayfirst", "dayfirst", default=None,
+                 help="Dates are day-first (01/02/2024 is 1 February) or month-first; detected if omitted."),
+    click.option("--time-format", default=None,
+                 help="strftime format of the times (e.g. '%d.%m.%Y %H:%M'), or step, unix_s, unix_ms, excel."),
+    click.option("--timezone", default=None,
+                 help="Time zone of times written without one (e.g. Europe/Berlin), or UTC."),
+    click.option("--na-values", default=None, callback=_split_names,
+                 help="Comma-separated extra markers of a missing value (e.g. '?,-999')."),
 ]
 #: Names of the reader's arguments, as the commands receive them.
-READ_KEYS = ("time_col", "target", "series_col", "known_covariates", "past_covariates", "freq", "missing", "sheet")
+READ_KEYS = (
+    "time_col", "target", "series_col", "known_covariates", "past_covariates", "static_covariates", "freq", "missing",
+    "sheet", "sep", "decimal", "thousands", "encoding", "dayfirst", "time_format", "timezone", "na_values",
+)
 
 DATA_OPTION = click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
                            help="CSV, Parquet or Excel (.xlsx) file.")

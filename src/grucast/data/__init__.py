@@ -13,7 +13,7 @@ from grucast.data.features import CALENDAR_FEATURES, calendar_features, calendar
 from grucast.data.frame import Series, SeriesSet
 from grucast.data.frequency import Frequency, infer_frequency
 from grucast.data.pipeline import WindowedData, WindowPipeline
-from grucast.data.readers import from_dataframe, read_series, read_table
+from grucast.data.readers import from_dataframe, read_future, read_series, read_table
 from grucast.data.scaling import SCALER_KINDS, SeriesScaler
 from grucast.data.splits import SeriesSplit, SplitPlan, plan_splits
 from grucast.data.times import TimeBasis, output_times
@@ -49,6 +49,7 @@ __all__ = [
     "infer_frequency",
     "output_times",
     "plan_splits",
+    "read_future",
     "read_series",
     "read_table",
     "suggest_window_norm",

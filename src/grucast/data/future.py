@@ -19,6 +19,7 @@ import pandas as pd
 
 from grucast.data._text import format_time, quote_list
 from grucast.data.errors import DataError
+from grucast.data.times import TimeBasis, parse_time_like
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ def future_from_dataframe(
     series_col: str | None = None,
     series: Sequence[str] = (),
     time_format: str | None = None,
+    dayfirst: bool | None = None,
+    basis: TimeBasis | None = None,
 ) -> FutureCovariates:
     """The future values of the known covariates ``columns`` from a table.
 
@@ -113,13 +116,15 @@ def future_from_dataframe(
             row belongs to each of ``series`` (one series, or wide-format series
             sharing their covariates).
         series: the names of the history's series, used when there is no series column.
-        time_format: a ``strftime`` format for the times, if needed.
+        time_format, dayfirst: how to read the times (see :func:`grucast.data.read_series`).
+        basis: the history's :attr:`~grucast.data.SeriesSet.time_basis`, so that times
+            written with a zone or offset land on the history's clock.
 
     Raises:
         DataError: a missing column, an unparseable time or value, or a time given
             twice for one series.
     """
-    from grucast.data.validation import parse_time, to_numeric
+    from grucast.data.validation import to_numeric
 
     needed = [c for c in (time_col, series_col) if c is not None] + list(columns)
     missing = [column for column in needed if column not in frame.columns]
@@ -131,7 +136,7 @@ def future_from_dataframe(
             + (", series" if series_col else "") + f" and known covariate columns ({quote_list(needed)})"
         )
     rows = np.arange(1, len(frame) + 1)
-    times, _ = parse_time(frame[time_col], time_col, rows, time_format)
+    times = parse_time_like(frame[time_col], time_col, rows, basis, time_format=time_format, dayfirst=dayfirst)
     values = np.column_stack([to_numeric(frame[column], column, rows) for column in columns]) if columns else np.zeros(
         (len(frame), 0)
     )

@@ -30,6 +30,7 @@ name, not a missing value.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import warnings
 import zipfile
@@ -46,6 +47,7 @@ from grucast.data.delimited import make_table, read_delimited
 from grucast.data.errors import DataError, DataWarning
 from grucast.data.frame import Series, SeriesSet
 from grucast.data.frequency import Frequency
+from grucast.data.future import FutureCovariates
 from grucast.data.numbers import (
     NumberFormat,
     Unit,
@@ -330,6 +332,7 @@ def read_series(
     series_col: str | None = None,
     known_covariates: str | Sequence[str] = (),
     past_covariates: str | Sequence[str] = (),
+    static_covariates: str | Sequence[str] = (),
     freq: str | Frequency | None = None,
     missing: MissingPolicy = "error",
     na_values: Sequence[str] | None = None,
@@ -353,8 +356,14 @@ def read_series(
             columns (wide format, one series each). If omitted, the only numeric
             column without another role.
         series_col: the column that names the series (long format); read as text.
-        known_covariates: columns also known over the forecast horizon.
+        known_covariates: columns also known over the forecast horizon. Rows at the
+            end of a series whose target is empty but whose known covariates are
+            filled are that series' future (:attr:`SeriesSet.future`), used to
+            forecast past its end.
         past_covariates: columns known only up to the forecast origin.
+        static_covariates: columns constant within each series (a region, a store
+            type, a capacity): numbers are standardised, text becomes a category
+            the model embeds (see :class:`grucast.data.static.StaticEncoder`).
         freq: the frequency (a pandas alias such as ``"h"``, ``"D"``, ``"B"``,
             ``"QS-JAN"``); by default inferred per series.
         missing: the policy for missing values and gaps: ``"error"`` (default),
@@ -396,6 +405,7 @@ def read_series(
         series_col=series_col,
         known_covariates=known_covariates,
         past_covariates=past_covariates,
+        static_covariates=static_covariates,
         freq=freq,
         missing=missing,
         time_format=time_format,
@@ -417,6 +427,7 @@ def from_dataframe(
     series_col: str | None = None,
     known_covariates: str | Sequence[str] = (),
     past_covariates: str | Sequence[str] = (),
+    static_covariates: str | Sequence[str] = (),
     freq: str | Frequency | None = None,
     missing: MissingPolicy = "error",
     time_format: str | None = None,
@@ -439,6 +450,7 @@ def from_dataframe(
         series_col=series_col,
         known_covariates=known_covariates,
         past_covariates=past_covariates,
+        static_covariates=static_covariates,
         freq=freq,
         missing=missing,
         time_format=time_format,
@@ -460,6 +472,7 @@ def _build(
     series_col: str | None,
     known_covariates: str | Sequence[str],
     past_covariates: str | Sequence[str],
+    static_covariates: str | Sequence[str],
     freq: str | Frequency | None,
     missing: MissingPolicy,
     time_format: str | None,
@@ -483,21 +496,22 @@ def _build(
         )
     known = _as_names(known_covariates)
     past = _as_names(past_covariates)
+    static = _as_names(static_covariates)
     frame = frame.copy(deep=False)
     frame.columns = [str(c) for c in frame.columns]
-    _check_columns(frame, time_cols, series_col, _as_names(target) if target is not None else [], known, past)
+    _check_columns(frame, time_cols, series_col, _as_names(target) if target is not None else [], known, past, static)
     frame, fmt, type_notes = type_columns(
         frame, names=[series_col] if series_col else [], decimal=decimal, thousands=thousands, na_values=na_values,
     )
     notes += type_notes
-    targets = _resolve_targets(frame, target, time_cols, series_col, known + past)
+    targets = _resolve_targets(frame, target, time_cols, series_col, known + past + static)
     if len(targets) > 1 and series_col is not None:
         raise DataError(
             f"several target columns ({quote_list(targets)}, wide format) cannot be combined with "
             f"{option('series_col', series_col)} (long format); give one target with {option('series_col')}, or "
             "several targets without it"
         )
-    _check_columns(frame, time_cols, series_col, targets, known, past)
+    _check_columns(frame, time_cols, series_col, targets, known, past, static)
     rows = np.arange(1, len(frame) + 1)
     labels = None
     if series_col is not None:
@@ -533,6 +547,7 @@ def _build(
 
     local_clock = parsed is not None and parsed.naive_local
     members: list[Series] = []
+    future_rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if len(targets) == 1:
         names = [targets[0]] + covariates
         values = np.column_stack([numbers(column, labels) for column in names])
@@ -543,10 +558,22 @@ def _build(
                     f"series {name!r} has no values in target column {targets[0]!r} (rows {int(rows[index[0]])} to "
                     f"{int(rows[index[-1]])} are all empty); fill them in, or remove the series"
                 )
+            if known:
+                index, ahead = _split_future(index, time, values, len(known))
+                if len(ahead):
+                    own = time[ahead] if time is not None else np.arange(len(index), len(index) + len(ahead))
+                    future_rows[name] = (own, values[ahead, 1 : 1 + len(known)])
             members.append(
                 _one_series(name, time, rows, values, index, names, len(known), freq, missing, notes, local_clock)
             )
         target_name = targets[0]
+        if future_rows:
+            counts = sorted({len(times) for times, _ in future_rows.values()})
+            each = str(counts[0]) if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
+            notes.append(
+                f"{len(future_rows)} series end with rows whose target is empty but whose known covariates are filled "
+                f"({each} rows each): read as future values, for forecasting past the end"
+            )
     else:
         shared = [numbers(column) for column in covariates]
         for column in targets:
@@ -562,9 +589,63 @@ def _build(
     for note in notes:
         warnings.warn(note, DataWarning, stacklevel=stacklevel)
     basis = None if parsed is None else parsed.basis
+    if static:
+        members = _with_static(members, frame, static, labels, groups if len(targets) == 1 else None, rows)
+    future = FutureCovariates.from_arrays(
+        known, {name: block for name, (_, block) in future_rows.items()},
+        {name: times for name, (times, _) in future_rows.items()},
+    ) if future_rows else None
     return SeriesSet(
-        tuple(members), target_name, tuple(known), tuple(past), time_name, tuple(notes), time_basis=basis
+        tuple(members), target_name, tuple(known), tuple(past), time_name, tuple(notes), time_basis=basis,
+        static_covariates=tuple(static), future=future,
     )
+
+
+def _split_future(
+    index: np.ndarray, time: np.ndarray | None, values: np.ndarray, n_known: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """A series' rows split into its history and its future: the rows after its last
+    target value (in time order) where some known covariate is filled."""
+    ordered = index if time is None else index[np.argsort(time[index], kind="stable")]
+    observed = np.flatnonzero(~np.isnan(values[ordered, 0]))
+    tail = ordered[observed[-1] + 1 :]
+    if not len(tail) or not (~np.isnan(values[tail, 1 : 1 + n_known])).any():
+        return index, tail[:0]
+    keep = np.isin(index, tail, invert=True)
+    return index[keep], tail
+
+
+def _with_static(
+    members: list[Series],
+    frame: pd.DataFrame,
+    static: list[str],
+    labels: np.ndarray | None,
+    groups: list[tuple[str, np.ndarray]] | None,
+    rows: np.ndarray,
+) -> list[Series]:
+    """Each series with its static values: numbers, or text labels, constant within the series."""
+    index_of = dict(groups) if groups is not None else {member.name: np.arange(len(frame)) for member in members}
+    values: dict[str, list] = {member.name: [] for member in members}
+    for column in static:
+        data = frame[column]
+        numeric = pd.api.types.is_numeric_dtype(data) and not pd.api.types.is_bool_dtype(data)
+        for member in members:
+            cells = data.iloc[index_of[member.name]]
+            empty = cells.isna().to_numpy()
+            if empty.any():
+                raise DataError(
+                    f"static covariate {column!r} is empty for series {member.name!r} at row "
+                    f"{int(rows[index_of[member.name][np.argmax(empty)]])}; fill it in (it holds one value per series)"
+                )
+            distinct = pd.unique(cells.to_numpy()).tolist()
+            if len(distinct) > 1:
+                raise DataError(
+                    f"static covariate {column!r} changes within series {member.name!r} ({distinct[0]!r}, "
+                    f"{distinct[1]!r}); a static covariate holds one value per series: pass a column that changes "
+                    f"over time with {option('known_covariates')} or {option('past_covariates')} instead"
+                )
+            values[member.name].append(float(distinct[0]) if numeric else str(distinct[0]))
+    return [dataclasses.replace(member, static=tuple(values[member.name])) for member in members]
 
 
 def _check_target(column: pd.Series, name: str, rows: np.ndarray, labels: np.ndarray | None) -> None:
@@ -710,6 +791,7 @@ def _check_columns(
     targets: list[str],
     known: list[str],
     past: list[str],
+    static: list[str] = (),
 ) -> None:
     roles: list[tuple[str, str]] = []
     roles += [("time_col", column) for column in time_cols]
@@ -718,21 +800,71 @@ def _check_columns(
     roles += [("target", column) for column in targets]
     roles += [("known_covariates", column) for column in known]
     roles += [("past_covariates", column) for column in past]
+    roles += [("static_covariates", column) for column in static]
     available = list(frame.columns)
     for role, column in roles:
         if column not in available:
             near = [c for c in available if c.strip().lower() == column.strip().lower()]
             guess = f" (did you mean {near[0]!r}?)" if near else ""
             raise DataError(
-                f"{role} column {column!r} is not in the data{guess}; the columns are {quote_list(available)}"
+                f"column {column!r} ({option(role)}) is not in the data{guess}; the columns are "
+                f"{quote_list(available)}"
             )
     seen: dict[str, str] = {}
     for role, column in roles:
         if column in seen:
             raise DataError(
-                f"column {column!r} is given both as {seen[column]} and as {role}; give each column one role"
+                f"column {column!r} is given both as {option(seen[column])} and as {option(role)}; give each "
+                "column one role"
             )
         seen[column] = role
     if len(set(available)) != len(available):
         duplicated = sorted({c for c in available if available.count(c) > 1})
         raise DataError(f"the data has more than one column named {quote_list(duplicated)}; rename them to be unique")
+
+
+def read_future(
+    path: str | Path,
+    history: SeriesSet,
+    *,
+    series_col: str | None = None,
+    columns: Sequence[str] | None = None,
+    time_format: str | None = None,
+    dayfirst: bool | None = None,
+    sheet: str | int | None = None,
+    sep: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    encoding: str | None = None,
+    na_values: Sequence[str] | None = None,
+) -> FutureCovariates:
+    """Read the known covariates' future values from a file, onto ``history``'s clock.
+
+    The file has the history's time column, the series column when there are
+    several series, and the known covariate columns, for the steps after each
+    series' end. Its times are read like the history's (zones and offsets land on
+    the history's clock, see :func:`grucast.data.times.parse_time_like`).
+
+    Args:
+        path: the file (any format :func:`read_series` reads).
+        history: the series the values continue.
+        series_col: the column naming the series; ``None`` when every row applies to
+            each series (one series, or wide format).
+        columns: the known covariates; ``history.known_covariates`` if omitted.
+        time_format, dayfirst, sheet, sep, decimal, thousands, encoding, na_values:
+            as in :func:`read_series`.
+
+    Raises:
+        DataError: an unreadable file, a missing column, an unparseable time or value.
+    """
+    from grucast.data.future import future_from_dataframe
+
+    loaded = _load(
+        path, sheet=sheet, na_values=na_values, sep=sep, decimal=decimal, thousands=thousands, encoding=encoding,
+        names=[series_col] if series_col else [],
+    )
+    return future_from_dataframe(
+        loaded.frame, columns=tuple(history.known_covariates if columns is None else columns),
+        time_col=history.time_column, series_col=series_col, series=history.names, time_format=time_format,
+        dayfirst=dayfirst, basis=history.time_basis,
+    )

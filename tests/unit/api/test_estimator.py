@@ -77,7 +77,8 @@ def test_every_auto_is_resolved_once_and_recorded(tmp_path):
     assert config["lookback"] == 168 and config["season"] == 24
     machine = {"accelerator", "devices", "strategy"}  # "auto" there belongs to the machine that runs, not the data
     assert [key for key, value in config.items() if value in ("auto", None) and key not in machine] == [
-        "quantiles", "max_batches"  # None: no quantile head, no cap; not "decide later"
+        # None: no quantile head, no cap, trackers inside the run folder; not "decide later"
+        "quantiles", "max_batches", "tracking_dir"
     ]
     assert Settings.from_dict(config) == resolved
     pipeline = json.loads((tmp_path / "run" / "pipeline.json").read_text())

@@ -854,7 +854,7 @@ VALUES = [
     Case(
         "a column name in the wrong case",
         csv("Time,Value", ["2024-01-01,1", "2024-01-02,2"]),
-        Refused(("time_col column 'time' is not in the data (did you mean 'Time'?); the columns are 'Time', 'Value'",)),
+        Refused(("column 'time' (time_col) is not in the data (did you mean 'Time'?); the columns are 'Time', 'Value'",)),
         {"time_col": "time", "target": "Value"},
     ),
     Case(

@@ -179,10 +179,10 @@ def test_unknown_suffix(tmp_path):
 
 def test_unknown_column_lists_the_available_ones():
     frame = long_frame()
-    with pytest.raises(DataError, match=re.escape("target column 'demand' is not in the data; the columns are "
+    with pytest.raises(DataError, match=re.escape("column 'demand' (target) is not in the data; the columns are "
                                                   "'region', 'time', 'load', 'temp'")):
         from_dataframe(frame, time_col="time", target="demand", series_col="region")
-    with pytest.raises(DataError, match=re.escape("time_col column 'date' is not in the data")):
+    with pytest.raises(DataError, match=re.escape("column 'date' (time_col) is not in the data")):
         from_dataframe(frame, time_col="date", target="load", series_col="region")
 
 
