@@ -100,3 +100,16 @@ def test_same_data_flags_and_seed_give_identical_forecasts(trained_run, load_csv
 def test_python_dash_m_runs_the_cli():
     done = subprocess.run([sys.executable, "-m", "grucast", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("grucast, version")
+
+
+def test_the_report_tables_the_intervals_of_the_model_and_the_baselines(trained_run):
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    report = (trained_run / "report.md").read_text()
+    intervals = metrics["intervals"]
+    assert intervals["level"] == 0.9
+    rows = [line for line in report.splitlines() if line.startswith("| ") and "%" in line and "coverage" not in line]
+    assert [row.split(" | ")[0] for row in rows] == ["| **gru**", "| naive", "| seasonal_naive"]
+    for row, name in zip(rows, ("model", "naive", "seasonal_naive"), strict=True):
+        assert f"{100 * intervals[name]['coverage']:.1f} %" in row
+        assert f"{intervals[name]['interval_score']:.4g}" in row
+    assert (trained_run / "plots" / "interval_coverage.png").stat().st_size > 10_000

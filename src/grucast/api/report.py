@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from grucast.api.forecaster import Forecaster
-from grucast.api.scoring import Scores
+from grucast.api.scoring import Scores, quantile_keys
 
 _TABLE_METRICS = ("mae", "rmse", "smape", "mase", "r2", "mape")
 
@@ -99,10 +99,71 @@ def write_plots_and_report(
     per_step[metrics.get("model_name", "model")] = per_step.pop("model")
     written.append(plotting.save_figure(plotting.plot_horizon_errors(per_step, metric="mae"), plots / "horizon_mae.png"))
 
+    coverage = _coverage_per_step(w, level, metrics.get("model_name", "model"))
+    if coverage:
+        ax = plotting.plot_horizon_errors(coverage, metric="coverage")
+        ax.axhline(level, color="0.2", linewidth=1.0, linestyle="-.", label=f"nominal {100 * level:g} %")
+        ax.set_ylim(0, 1.02)
+        ax.set_title(f"{100 * level:g} % interval: share of test values inside, by horizon step")
+        ax.legend(loc="lower left", fontsize="small")
+        written.append(plotting.save_figure(ax, plots / "interval_coverage.png"))
+
     (out / "report.md").write_text(
-        _report_text(forecaster, metrics, figures_per_series, bool(history), future is not None)
+        _report_text(forecaster, metrics, figures_per_series, bool(history), future is not None, bool(coverage))
     )
     return written
+
+
+def _coverage_per_step(w: dict[str, np.ndarray], level: float, model_name: str) -> dict[str, list[float]]:
+    """Share of actual values inside each forecast's band, per horizon step (model and baselines' bands)."""
+    if "lower" not in w:
+        return {}
+    actual = w["actual"]
+    out = {model_name: ((actual >= w["lower"]) & (actual <= w["upper"])).mean(axis=0).tolist()}
+    low, high = round((1 - level) / 2, 10), round((1 + level) / 2, 10)
+    for name in ("naive", "seasonal_naive"):
+        bands = dict(quantile_keys(w, f"{name}_"))
+        if low in bands and high in bands:
+            inside = (actual >= w[bands[low]]) & (actual <= w[bands[high]])
+            out[name] = inside.mean(axis=0).tolist()
+    return out
+
+
+def interval_table(metrics: dict[str, Any]) -> str:
+    """The prediction intervals of the model and the baselines, one row each, as a Markdown table."""
+    intervals = metrics.get("intervals") or {}
+    level = intervals.get("level")
+    rows = [(name, values) for name, values in intervals.items() if name != "level"]
+    if not rows or level is None:
+        return ""
+    model_name = metrics.get("model_name", "model")
+    lines = [
+        f"| forecast | coverage (nominal {100 * level:g} %) | mean width | interval score |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, values in rows:
+        label = f"**{model_name}**" if name == "model" else name
+        lines.append(
+            f"| {label} | {100 * values['coverage']:.1f} % | {_cell(values['width'])} | "
+            f"{_cell(values['interval_score'])} |"
+        )
+    return "\n".join(lines)
+
+
+def quantile_table(metrics: dict[str, Any]) -> str:
+    """Quantile scores (weighted quantile loss, CRPS from the quantiles, pinball per level) as a Markdown table."""
+    quantiles = metrics.get("quantiles") or {}
+    if not quantiles:
+        return ""
+    first = next(iter(quantiles.values()))["overall"]
+    pinball = [key for key in first if key.startswith("pinball_")]
+    keys = ["wql", "crps", *pinball]
+    model_name = metrics.get("model_name", "model")
+    lines = ["| forecast | " + " | ".join(k.replace("_", " ") for k in keys) + " |", "|---|" + "---:|" * len(keys)]
+    for name, scores in quantiles.items():
+        label = f"**{model_name}**" if name == "model" else name
+        lines.append(f"| {label} | " + " | ".join(_cell(scores["overall"].get(k)) for k in keys) + " |")
+    return "\n".join(lines)
 
 
 def _interval_sentence(forecaster: Forecaster, metrics: dict[str, Any]) -> str:
@@ -125,6 +186,7 @@ def _report_text(
     per_series: list[tuple[str, str]],
     has_history: bool,
     has_future: bool,
+    has_coverage: bool = False,
 ) -> str:
     s = forecaster.settings_
     data = forecaster.windows_.data
@@ -153,6 +215,19 @@ def _report_text(
     lines += ["## Test period", ""]
     lines += [f"![{name}](plots/{file})" for name, file in per_series]
     lines += ["", "## Error by horizon step", "", "![MAE per step](plots/horizon_mae.png)", ""]
+    intervals = interval_table(metrics)
+    if intervals:
+        lines += [
+            "## Prediction intervals", "", intervals, "",
+            "The baselines' bands are the quantiles of their own errors on the calibration windows. The interval score "
+            "adds the band's width and a penalty of 2/(1 - level) times each miss: lower is better.", "",
+        ]
+        quantiles = quantile_table(metrics)
+        if quantiles:
+            lines += [quantiles, "", "wql: pinball losses summed over levels, divided by the sum of |actual|; "
+                      "crps: the continuous ranked probability score approximated from the quantiles.", ""]
+        if has_coverage:
+            lines += ["![coverage per step](plots/interval_coverage.png)", ""]
     if has_future:
         lines += ["## The next steps", "", "![forecast](plots/future.png)", "", "All forecasts: `future.csv`.", ""]
     lines += ["Test forecasts: `forecasts.csv`.", ""]
