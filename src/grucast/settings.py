@@ -88,7 +88,7 @@ class Settings:
         group="data")
     window_norm: str = setting(
         "auto", checks.Choice(choices=("auto",) + WINDOW_NORMS),
-        "Window-relative normalisation ('auto': 'last' for trending or random-walk data).", group="data")
+        "Window-relative normalisation ('auto': 'last' for random-walk data, else 'mean_std').", group="data")
     calendar: str | tuple[str, ...] = setting(
         "auto", checks.Names(vocabulary=CALENDAR_FEATURES, keywords=("auto",)),
         "Calendar features: 'auto' (those the training part covers twice), 'none', or a comma-separated list.",

