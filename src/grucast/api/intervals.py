@@ -56,6 +56,9 @@ class Calibration:
         baseline_quantiles: ``{"naive": (H, Q_b), "seasonal_naive": (H, Q_b)}``
             quantiles of each baseline's calibration residuals, in model units.
         notes: where a band could not be calibrated, one line each.
+        errors: mean absolute error of the model's point forecast and of each
+            baseline on the calibration windows, in model units (their ratio is
+            what matters: the model against the baselines before the test part).
     """
 
     level: float
@@ -67,6 +70,7 @@ class Calibration:
     baseline_levels: tuple[float, ...] = ()
     baseline_quantiles: dict[str, np.ndarray] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    errors: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain Python (JSON-ready)."""
@@ -80,6 +84,7 @@ class Calibration:
             "baseline_levels": list(self.baseline_levels),
             "baseline_quantiles": {name: values.tolist() for name, values in self.baseline_quantiles.items()},
             "notes": list(self.notes),
+            "errors": dict(self.errors),
         }
 
     @classmethod
@@ -95,6 +100,7 @@ class Calibration:
             baseline_levels=tuple(float(v) for v in state["baseline_levels"]),
             baseline_quantiles={k: np.asarray(v, dtype=np.float64) for k, v in state["baseline_quantiles"].items()},
             notes=tuple(state["notes"]),
+            errors={str(k): float(v) for k, v in state.get("errors", {}).items()},
         )
 
 
@@ -205,7 +211,11 @@ def calibrate(
             )
     base_levels = baseline_levels(level, levels)
     baseline_quantiles = {name: residual_quantiles(actual - values, base_levels) for name, values in baselines.items()}
-    return Calibration(level, radius, n, source, tuple(levels), shift, base_levels, baseline_quantiles, tuple(notes))
+    errors = {"model": float(np.abs(actual - outputs[..., median_index]).mean())} if n else {}
+    errors.update({name: float(np.abs(actual - values).mean()) for name, values in baselines.items() if n})
+    return Calibration(
+        level, radius, n, source, tuple(levels), shift, base_levels, baseline_quantiles, tuple(notes), errors
+    )
 
 
 def calibration_sample(n_windows: int, limit: int = 8192) -> torch.Tensor:

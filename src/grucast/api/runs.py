@@ -19,6 +19,7 @@ A training run folder holds::
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -118,11 +119,22 @@ def train_run(
 
 
 def interval_notes(forecaster: Forecaster) -> list[str]:
-    """Notes on how the bands were calibrated, when they are weak."""
+    """Notes on how the bands were calibrated when they are weak, and on a baseline that beat the model on the
+    validation part."""
     calibration = forecaster.calibration_
     notes = list(calibration.notes)
     if not calibration.source.startswith("validation"):
         notes.append(f"intervals were calibrated on {calibration.source}")
+    errors = calibration.errors
+    if calibration.source.startswith("validation") and "model" in errors:
+        better = [name for name in ("naive", "seasonal_naive") if errors.get(name, math.inf) < errors["model"]]
+        if better:
+            best = min(better, key=errors.__getitem__)
+            notes.append(
+                f"on the validation part the {best.replace('_', ' ')} forecast's error was below the model's "
+                f"(MAE {errors[best]:.4g} vs {errors['model']:.4g} in scaled units): compare them on the test part "
+                "above before trusting the model's forecasts"
+            )
     return notes
 
 

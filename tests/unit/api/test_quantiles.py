@@ -85,3 +85,31 @@ def test_quantile_scores_sit_beside_the_baselines_bands(noisy_run):
     assert intervals["level"] == 0.9 and set(intervals) == {"level", "model", "naive", "seasonal_naive"}
     future = noisy_run.predict()
     assert list(future.columns) == ["series", "time", "step", "value", "lower", "upper", "q0.1", "q0.5", "q0.9"]
+
+
+def test_calibration_records_the_validation_errors_of_model_and_baselines():
+    from grucast.api.intervals import Calibration, calibrate
+
+    true = torch.tensor([[[1.0], [2.0]], [[3.0], [5.0]]])  # (2 windows, 2 steps, 1)
+    pred = torch.tensor([[[1.5], [2.0]], [[2.0], [5.0]]])  # errors 0.5, 0, 1, 0: mean 0.375
+    baselines = {"naive": np.array([[1.0, 1.0], [3.0, 3.0]]),  # errors 0, 1, 0, 2: mean 0.75
+                 "seasonal_naive": np.array([[1.0, 2.0], [3.0, 4.0]])}  # errors 0, 0, 0, 1: mean 0.25
+    calibration = calibrate(pred, true, baselines, level=0.5, levels=(), median_index=0, source="validation")
+    assert calibration.errors == {"model": 0.375, "naive": 0.75, "seasonal_naive": 0.25}
+    assert Calibration.from_dict(calibration.to_dict()).errors == calibration.errors
+
+
+def test_a_run_says_when_a_baseline_beat_the_model_on_validation():
+    from types import SimpleNamespace
+
+    from grucast.api.intervals import Calibration
+    from grucast.api.runs import interval_notes
+
+    def run(errors):
+        calibration = Calibration(0.9, np.zeros(2), 100, "validation", errors=errors)
+        return interval_notes(SimpleNamespace(calibration_=calibration))
+
+    assert run({"model": 0.4, "naive": 0.9, "seasonal_naive": 0.5}) == []
+    assert run({"model": 0.4, "naive": 0.35, "seasonal_naive": 0.3}) == [
+        "on the validation part the seasonal naive forecast's error was below the model's (MAE 0.3 vs 0.4 in scaled "
+        "units): compare them on the test part above before trusting the model's forecasts"]
