@@ -126,10 +126,16 @@ def evaluate_quantiles(
             f"levels, got {quantiles.shape}"
         )
     labels = np.asarray(series)
+    # Windows grouped by series in one sort (a mask per series would cost series x windows).
+    unique, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    by_series = np.argsort(inverse, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(inverse, minlength=len(unique)))]
     per_series = {}
-    for label in dict.fromkeys(labels.tolist()):
-        rows = labels == label
-        per_series[label] = _scores(actual[rows], quantiles[rows], levels)
+    for k in np.argsort(first):
+        rows = by_series[bounds[k] : bounds[k + 1]]
+        per_series[unique[k].item() if hasattr(unique[k], "item") else unique[k]] = _scores(
+            actual[rows], quantiles[rows], levels
+        )
     per_step = {step + 1: _scores(actual[:, step], quantiles[:, step], levels) for step in range(actual.shape[1])}
     return {"overall": _scores(actual, quantiles, levels), "per_series": per_series, "per_step": per_step}
 
