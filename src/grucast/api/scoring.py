@@ -96,8 +96,14 @@ def baseline_windows(
     first = origin + 1  # the baselines' origin: the first value forecast
     out = {"naive": np.empty((len(origin), horizon)), "seasonal_naive": np.empty((len(origin), horizon))}
     fallback = 0
+    # Windows grouped by series in one sort (a mask per series would cost series x windows).
+    series_index = np.asarray(series_index)
+    by_series = np.argsort(series_index, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(series_index, minlength=len(data)))] if len(series_index) else None
     for index, series in enumerate(data):
-        rows = np.flatnonzero(series_index == index)
+        if bounds is None or index + 1 >= len(bounds):
+            break
+        rows = by_series[bounds[index] : bounds[index + 1]]
         if len(rows) == 0:
             continue
         out["naive"][rows] = naive_forecast(series.target, first[rows], horizon)

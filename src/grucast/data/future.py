@@ -144,7 +144,10 @@ def future_from_dataframe(
         groups = {name: np.arange(len(frame)) for name in series}
     else:
         labels = frame[series_col].astype(str).to_numpy()
-        groups = {name: np.flatnonzero(labels == name) for name in dict.fromkeys(labels)}
+        unique, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+        by_label = np.argsort(inverse, kind="stable")
+        bounds = np.r_[0, np.cumsum(np.bincount(inverse, minlength=len(unique)))]
+        groups = {str(unique[k]): by_label[bounds[k] : bounds[k + 1]] for k in np.argsort(first)}
     out = {}
     for name, index in groups.items():
         stamps = times[index]

@@ -472,12 +472,28 @@ class WindowPipeline:
             data, lookback=self.lookback_, horizon=self.horizon_, test_size=self.test_size, val_size=self.val_size
         )
 
+    def _calendar(self, time: np.ndarray) -> np.ndarray:
+        """Calendar features of ``time``; series of a collection usually share their timestamps,
+        so each distinct run of times is computed once (pandas' date fields cost ~1 ms a call)."""
+        memo = self.__dict__.setdefault("_calendar_memo", {})
+        key = time.tobytes()
+        table = memo.get(key)
+        if table is None:
+            table = calendar_features(time, self.calendar_, self.calendar_encoding)
+            held = self.__dict__.get("_calendar_bytes", 0) + table.nbytes
+            if held > 64 << 20:  # bounded: a few long series, or many distinct short ones
+                memo.clear()
+                held = table.nbytes
+            memo[key] = table
+            self._calendar_bytes = held
+        return table
+
     def _columns(self, series: Series, rows: slice) -> list[np.ndarray]:
         # Views where possible: target, known covariates, calendar, past covariates.
         columns = [series.target[rows]]
         columns += [series.known[rows, j] for j in range(series.known.shape[1])]
         if self.calendar_:
-            table = calendar_features(series.time[rows], self.calendar_, self.calendar_encoding)
+            table = self._calendar(series.time[rows])
             columns += [table[:, j] for j in range(table.shape[1])]
         if self.padded_:
             columns.append(np.ones(len(series.time[rows])))

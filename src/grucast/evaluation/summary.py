@@ -218,8 +218,11 @@ def evaluate_forecasts(
 
     overall = _block(actual, forecast, scaled[has_scale], "overall", notes)
     per_series: dict[Hashable, Metrics] = {}
+    # Windows grouped by series in one sort (a mask per series would cost series x windows).
+    by_series = np.argsort(inverse.ravel(), kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(inverse.ravel(), minlength=len(unique)))]
     for k in order:
-        rows = inverse.ravel() == k
+        rows = by_series[bounds[k] : bounds[k + 1]]
         name = _python_label(unique[k])
         scaled_rows = scaled[rows][has_scale[rows]]
         per_series[name] = _block(actual[rows], forecast[rows], scaled_rows, f"series {name!r}", notes)
