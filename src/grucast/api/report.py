@@ -108,10 +108,34 @@ def write_plots_and_report(
         ax.legend(loc="lower left", fontsize="small")
         written.append(plotting.save_figure(ax, plots / "interval_coverage.png"))
 
+    reliability = _reliability(w)
+    if reliability:
+        levels = list(next(iter(reliability.values())))
+        shares = {metrics.get("model_name", "model") if name == "model" else name: list(values.values())
+                  for name, values in reliability.items()}
+        written.append(plotting.save_figure(plotting.plot_reliability(levels, shares), plots / "reliability.png"))
+
     (out / "report.md").write_text(
-        _report_text(forecaster, metrics, figures_per_series, bool(history), future is not None, bool(coverage))
+        _report_text(
+            forecaster, metrics, figures_per_series, bool(history), future is not None, bool(coverage),
+            bool(reliability),
+        )
     )
     return written
+
+
+def _reliability(w: dict[str, np.ndarray]) -> dict[str, dict[float, float]]:
+    """Share of actual values at or below each quantile forecast, for the model and the baselines' quantiles."""
+    model_levels = quantile_keys(w)
+    if not model_levels:
+        return {}
+    actual = w["actual"]
+    out = {"model": {level: float((actual <= w[key]).mean()) for level, key in model_levels}}
+    for name in ("naive", "seasonal_naive"):
+        bands = dict(quantile_keys(w, f"{name}_"))
+        if all(level in bands for level, _ in model_levels):
+            out[name] = {level: float((actual <= w[bands[level]]).mean()) for level, _ in model_levels}
+    return out
 
 
 def _coverage_per_step(w: dict[str, np.ndarray], level: float, model_name: str) -> dict[str, list[float]]:
@@ -187,6 +211,7 @@ def _report_text(
     has_history: bool,
     has_future: bool,
     has_coverage: bool = False,
+    has_reliability: bool = False,
 ) -> str:
     s = forecaster.settings_
     data = forecaster.windows_.data
@@ -228,6 +253,8 @@ def _report_text(
                       "crps: the continuous ranked probability score approximated from the quantiles.", ""]
         if has_coverage:
             lines += ["![coverage per step](plots/interval_coverage.png)", ""]
+        if has_reliability:
+            lines += ["![quantile reliability](plots/reliability.png)", ""]
     if has_future:
         lines += ["## The next steps", "", "![forecast](plots/future.png)", "", "All forecasts: `future.csv`.", ""]
     lines += ["Test forecasts: `forecasts.csv`.", ""]

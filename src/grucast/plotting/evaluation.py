@@ -218,3 +218,53 @@ def plot_comparison(
         for side in ("top", "right"):
             panel.spines[side].set_visible(False)
     return axes
+
+
+def plot_reliability(
+    nominal: Sequence[float],
+    empirical: Mapping[str, Sequence[float]],
+    *,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Reliability of quantile forecasts: the share of actual values at or below each
+    quantile forecast against the quantile's level.
+
+    A calibrated quantile :math:`\hat q_\tau` has :math:`P(y \le \hat q_\tau) = \tau`,
+    so its point lies on the diagonal; points above it are quantiles set too high.
+
+    Args:
+        nominal: the levels :math:`\tau`, increasing, in (0, 1).
+        empirical: ``{label: shares}``, one share per level for each forecast (the
+            model, the baselines' residual quantiles).
+        ax: the axes to draw on; a new figure when None.
+
+    Returns:
+        The axes drawn on.
+
+    Raises:
+        ValueError: levels outside (0, 1), or shares of another length.
+    """
+    where = "plot_reliability"
+    levels = as_values(nominal, "nominal", where)
+    if len(levels) == 0 or (levels <= 0).any() or (levels >= 1).any():
+        raise ValueError(f"{where}: nominal levels must lie in (0, 1), got {levels.tolist()}")
+    ax = new_axes(ax, (5.5, 5.0), where)
+    ax.plot([0, 1], [0, 1], color="0.3", linewidth=1.0, linestyle="-.", label="calibrated")
+    models = 0
+    for label, shares in empirical.items():
+        values = as_values(shares, f"empirical[{label!r}]", where)
+        if len(values) != len(levels):
+            raise ValueError(f"{where}: empirical[{label!r}] has {len(values)} shares for {len(levels)} levels")
+        style = _BASELINE_STYLES.get(str(label))
+        if style is None:
+            style = {"color": FORECAST if models == 0 else f"C{models + 1}", "linestyle": "-"}
+            models += 1
+        ax.plot(levels, values, marker="o", markersize=4, linewidth=1.4, label=display_name(label), **style)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("quantile level")
+    ax.set_ylabel("share of actual values at or below the quantile")
+    ax.set_title("Quantile reliability on the test period")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
+    return ax

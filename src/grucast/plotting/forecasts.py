@@ -146,6 +146,7 @@ def plot_forecast(
             columns["time"], columns["lower"], columns["upper"],
             color=FORECAST, alpha=BAND_ALPHA, linewidth=0, label=band_label(level), zorder=1,
         )
+    _fan(ax, columns["time"], forecast)
     if actual_times is not None:
         ax.plot(actual_times, actual_values, color=OBSERVED, linewidth=1.3, linestyle="--", label="actual", zorder=3)
 
@@ -247,3 +248,30 @@ def plot_test_period(
     ax.grid(True, alpha=0.3)
     legend_above_data(ax)
     return ax
+
+
+def quantile_columns(frame: pd.DataFrame) -> dict[float, str]:
+    """``{level: column}`` of a forecast frame's quantile columns (``q0.1``, ``q0.5``...), by level."""
+    found = {}
+    for column in frame.columns:
+        if isinstance(column, str) and column.startswith("q"):
+            try:
+                level = float(column[1:])
+            except ValueError:
+                continue
+            if 0 < level < 1:
+                found[level] = column
+    return dict(sorted(found.items()))
+
+
+def _fan(ax: Axes, times: Any, forecast: pd.DataFrame) -> None:
+    """Nested bands between each central pair of quantile columns, darker toward the median."""
+    columns = quantile_columns(forecast)
+    levels = list(columns)
+    pairs = [(low, high) for low in levels for high in levels if low < 0.5 and abs(low + high - 1) < 1e-9]
+    for rank, (low, high) in enumerate(sorted(pairs)):
+        ax.fill_between(
+            times, forecast[columns[low]].to_numpy(float), forecast[columns[high]].to_numpy(float),
+            color=FORECAST, alpha=min(0.12 + 0.1 * rank, 0.5), linewidth=0, zorder=1,
+            label=f"{100 * (high - low):g} % quantile band",
+        )

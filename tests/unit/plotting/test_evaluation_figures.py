@@ -149,3 +149,28 @@ def test_text_in_a_metric_column_is_refused():
     table = TABLE.assign(mae=["a", "b", "c"])
     with pytest.raises(TypeError, match=re.escape("plot_comparison: column 'mae' must hold numbers")):
         plot_comparison(table, metrics=("mae",))
+
+
+def test_reliability_plot_draws_the_diagonal_and_one_line_per_forecast():
+    from grucast.plotting import plot_reliability
+
+    ax = plot_reliability([0.1, 0.5, 0.9], {"gru": [0.12, 0.5, 0.88], "seasonal_naive": [0.2, 0.55, 0.95]})
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["calibrated", "gru", "seasonal naive"]
+    assert list(lines[1].get_ydata()) == [0.12, 0.5, 0.88]
+    with pytest.raises(ValueError, match=r"plot_reliability: nominal levels must lie in \(0, 1\), got \[0\.0, 0\.5\]"):
+        plot_reliability([0.0, 0.5], {"gru": [0.0, 0.5]})
+    with pytest.raises(ValueError, match=r"plot_reliability: empirical\['gru'\] has 1 shares for 2 levels"):
+        plot_reliability([0.1, 0.5], {"gru": [0.1]})
+
+
+def test_a_forecast_with_quantile_columns_is_drawn_as_a_fan():
+    import pandas as pd
+
+    from grucast.plotting import plot_forecast
+
+    forecast = pd.DataFrame({"time": [3, 4], "value": [1.0, 1.0], "q0.1": [0.5, 0.4], "q0.25": [0.8, 0.7],
+                             "q0.5": [1.0, 1.0], "q0.75": [1.2, 1.3], "q0.9": [1.5, 1.6]})
+    ax = plot_forecast([0, 1, 2], [1.0, 1.1, 0.9], forecast)
+    bands = [c.get_label() for c in ax.collections]
+    assert bands == ["80 % quantile band", "50 % quantile band"]  # widest first, nested inside it
