@@ -26,11 +26,15 @@ from grucast.data.features import CALENDAR_FEATURES
 from grucast.data.pipeline import WindowPipeline
 from grucast.data.scaling import SCALER_KINDS
 from grucast.data.window_norm import WINDOW_NORMS
-from grucast.errors import InputError
+from grucast.errors import InputError, option
 from grucast.models.losses import LOSSES
 from grucast.models.base import RecurrentForecaster
+from grucast.models.gru import GRUForecaster
 from grucast.models.registry import MODELS, build_model
 from grucast.models.rollout import MULTI_STEP
+
+#: Lightning's precision settings that grucast supports.
+PRECISIONS: tuple[str, ...] = ("32", "bf16-mixed", "16-mixed")
 
 #: Learning-rate schedules (see :class:`grucast.training.ForecastModule`).
 LR_SCHEDULES: tuple[str, ...] = ("plateau", "cosine", "none")
@@ -80,6 +84,10 @@ class Settings:
     quantiles: tuple[float, ...] | None = setting(
         None, checks.Probabilities(optional=True),
         "Quantile levels to forecast, e.g. 0.1,0.5,0.9 (the median is added; trained with the pinball loss).")
+    backend: str = setting(
+        "auto", checks.Choice(choices=("auto", "grucast", "torch")),
+        "What runs a GRU (gru, bigru): 'auto' the fastest exact engine of the device (the fused kernel on CPUs, "
+        "cuDNN on CUDA), 'grucast' grucast's own code, 'torch' torch.nn.GRU.")
     model_options: dict[str, Any] | None = setting(
         None, checks.Options(optional=True), "Further keyword arguments of the model class.", cli=None)
     # -- the data
@@ -125,6 +133,10 @@ class Settings:
     loss: str = setting(
         "mae", checks.Choice(choices=tuple(LOSSES)),
         "Training loss on scaled values (mae: the median forecast, robust to spikes).", group="training")
+    precision: str = setting(
+        "32", checks.Choice(choices=PRECISIONS),
+        "Arithmetic: '32' float32; 'bf16-mixed' bfloat16 matmuls with float32 state (CPUs with bf16, GPUs); "
+        "'16-mixed' float16 (GPUs).", group="training")
     seed: int = setting(0, checks.non_negative_int(), "Seeds Python, NumPy, torch and the shuffle.", group="training")
     deterministic: bool = setting(
         False, checks.Flag(), "Ask torch for deterministic algorithms.", group="training")
@@ -219,8 +231,20 @@ class Settings:
             n_static=pipeline.static_.n_numeric,
             category_sizes=pipeline.static_.category_sizes,
             quantiles=self.quantiles or (),
+            **self._engine_options(),
             **self.model_options,
         )
+
+    def _engine_options(self) -> dict[str, Any]:
+        """``backend`` for the models it applies to; refused for the others unless left at 'auto'."""
+        if issubclass(MODELS[self.model], GRUForecaster):
+            return {} if "backend" in self.model_options else {"backend": self.backend}
+        if self.backend != "auto":
+            raise InputError(
+                f"{option('backend', self.backend)} chooses what runs a GRU, and model {self.model!r} has none; "
+                f"leave {option('backend')} out, or use {option('model', 'gru')}"
+            )
+        return {}
 
     @property
     def is_resolved(self) -> bool:

@@ -27,7 +27,7 @@ from grucast.data.future import FutureCovariates
 from grucast.data.pipeline import WindowedData, WindowPipeline
 from grucast.errors import InputError, InputTypeError, NotFittedError, RunFolderError, option
 from grucast.settings import Settings
-from grucast.training.devices import check_accelerator
+from grucast.training.devices import check_accelerator, check_precision
 from grucast.training.fit import fit_module
 from grucast.training.module import ForecastModule
 
@@ -78,6 +78,7 @@ class Forecaster:
         multi_step: str = _D["multi_step"],
         series_embedding: bool = _D["series_embedding"],
         quantiles: tuple[float, ...] | None = _D["quantiles"],
+        backend: str = _D["backend"],
         model_options: dict[str, Any] | None = _D["model_options"],
         scaler: str = _D["scaler"],
         window_norm: str = _D["window_norm"],
@@ -96,6 +97,7 @@ class Forecaster:
         patience: int = _D["patience"],
         grad_clip: float | None = _D["grad_clip"],
         loss: str = _D["loss"],
+        precision: str = _D["precision"],
         seed: int = _D["seed"],
         deterministic: bool = _D["deterministic"],
         accelerator: str = _D["accelerator"],
@@ -149,6 +151,7 @@ class Forecaster:
             )
         settings = Settings(**self.get_params())
         check_accelerator(settings.accelerator)
+        check_precision(settings.precision, settings.accelerator)
         pipeline = settings.make_pipeline()
         windows = pipeline.fit_transform(data, stride=settings.stride)
         settings = settings.resolved(pipeline)

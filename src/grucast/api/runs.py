@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
 from grucast.api.forecaster import Forecaster
 from grucast.api.run_folder import staged_folder
@@ -81,7 +82,7 @@ def train_run(
         scores = forecaster.evaluate()
         result = forecaster.fit_result_
         settings = forecaster.settings_
-        notes = list(data.notes) + interval_notes(forecaster)
+        notes = list(data.notes) + engine_notes(forecaster) + interval_notes(forecaster)
         metrics = {
             **scores.to_dict(),
             "train_seconds": result.train_seconds,
@@ -116,6 +117,21 @@ def train_run(
 
             write_plots_and_report(folder, forecaster, scores, metrics, forecasts)
     return metrics
+
+
+def engine_notes(forecaster: Forecaster) -> list[str]:
+    """Which engine computed the GRU in training, and what the precision setting did on this machine."""
+    from grucast.nn.gru import ENGINE_NOTES
+    from grucast.training.devices import precision_notes
+
+    settings = forecaster.settings_
+    notes = precision_notes(settings.precision, settings.accelerator)
+    model = forecaster.module_.model
+    if hasattr(model, "gru_engine"):
+        on_gpu = settings.accelerator in ("gpu", "cuda", "auto") and torch.cuda.is_available()
+        engine = model.gru_engine("cuda" if on_gpu else "cpu")
+        notes.insert(0, f"the GRU ran on {ENGINE_NOTES[engine]}")
+    return notes
 
 
 def interval_notes(forecaster: Forecaster) -> list[str]:

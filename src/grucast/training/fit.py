@@ -202,6 +202,7 @@ def fit_module(
             callbacks=callbacks,
             logger=loggers,
             gradient_clip_val=settings.grad_clip or None,
+            precision=settings.precision,
             deterministic=settings.deterministic,
             enable_progress_bar=progress,
             enable_model_summary=False,
