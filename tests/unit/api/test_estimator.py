@@ -75,7 +75,7 @@ def test_every_auto_is_resolved_once_and_recorded(tmp_path):
     config = json.loads((tmp_path / "run" / "config.json").read_text())["settings"]
     assert config["window_norm"] == "last" and config["calendar"] == ["hour", "day_of_week"]
     assert config["lookback"] == 168 and config["season"] == 24
-    machine = {"accelerator", "devices", "strategy"}  # "auto" there belongs to the machine that runs, not the data
+    machine = {"accelerator", "devices", "strategy", "backend"}  # "auto" there belongs to the machine, not the data
     assert [key for key, value in config.items() if value in ("auto", None) and key not in machine] == [
         # None: no quantile head, no cap, trackers inside the run folder; not "decide later"
         "quantiles", "max_batches", "tracking_dir"
