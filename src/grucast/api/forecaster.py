@@ -315,6 +315,23 @@ class Forecaster:
         if log_dir is not None and Path(log_dir).exists() and Path(log_dir).resolve() != (folder / "logs").resolve():
             shutil.copytree(log_dir, folder / "logs", dirs_exist_ok=True)
 
+    def export(self, path: str | Path, format: str = "onnx", overwrite: bool = False) -> Path:
+        """Write the model as one ONNX or TorchScript file and ``path + ".json"`` beside it.
+
+        The graph takes raw recent history and each series' scaler constants and
+        returns forecasts in the data's units (see :mod:`grucast.api.export`); the
+        JSON lists what stays outside it (columns, calendar rules, scaler constants).
+
+        Args:
+            path: the graph's file, e.g. ``model.onnx``.
+            format: ``"onnx"`` (needs ``pip install 'grucast[export]'``) or ``"torchscript"``.
+            overwrite: replace existing files.
+        """
+        from grucast.api.export import export
+
+        self._check_fitted()
+        return export(self, path, format, overwrite)
+
     @classmethod
     def load(cls, path: str | Path) -> Forecaster:
         """A fitted forecaster from a run folder (on the CPU, wherever it was trained).

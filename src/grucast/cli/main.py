@@ -257,25 +257,78 @@ def _run_options(command: Callable) -> Callable:
 @_run_options
 @FUTURE_OPTION
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV file to write.")
+@click.option("--engine", type=click.Choice(["torch", "onnx", "torchscript"]), default="torch", show_default=True,
+              help="What computes the forecasts: the model in torch, or its exported graph (the run's model.onnx / "
+                   "model.pt, exported now when the run has none).")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
-def predict(run_dir: Path, data_path: Path, future_path: Path | None, out: Path, force: bool, **overrides: Any) -> None:
+def predict(run_dir: Path, data_path: Path, future_path: Path | None, out: Path, engine: str, force: bool,
+            **overrides: Any) -> None:
     """Forecast the horizon after the end of each series with a trained model.
 
     Writes series, time, step, value, lower, upper (the conformal interval); times
-    continue at each series' frequency.
+    continue at each series' frequency. Series the model was not trained on are
+    forecast from their own history (a note each), unless it learned a vector per series.
 
     Example: grucast predict --run runs/load --data load.csv --out forecast.csv
     """
     from grucast.api.run_folder import check_output_file
+    from grucast.data import DataWarning
 
     check_output_file(out, force)
+    if engine == "onnx":
+        from grucast.api.export import require_onnx
+
+        require_onnx()  # say how to install it before any work
     forecaster = _load_run(run_dir)
     data, options = _read_like_run(run_dir, data_path, overrides)
     future = _read_future(future_path, options, data, forecaster.pipeline_.known_covariates_)
-    frame = forecaster.predict(data, future)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        if engine == "torch":
+            frame = forecaster.predict(data, future)
+        else:
+            from grucast.api.export import predict_with_engine
+
+            frame, note = predict_with_engine(forecaster, run_dir, data, future, engine)
+            click.echo(f"note: {note}", err=True)
+    for warning in caught:
+        if issubclass(warning.category, DataWarning):
+            click.echo(f"note: {warning.message}", err=True)
     with _output_file(out, force) as staging:
         frame.to_csv(staging, index=False)
     click.echo(f"wrote {len(frame)} forecasts ({len(data)} series x {forecaster.settings_.horizon} steps) to {out}")
+
+
+@cli.command()
+@click.option("--run", "run_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Run folder written by `grucast train`.")
+@click.option("--format", "fmt", type=click.Choice(["onnx", "torchscript"]), default="onnx", show_default=True,
+              help="onnx (needs pip install 'grucast[export]') or torchscript.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The graph's file (e.g. model.onnx); FILE.json is written beside it.")
+@click.option("--force", is_flag=True, help="Overwrite --out and its JSON if they exist.")
+def export(run_dir: Path, fmt: str, out: Path, force: bool) -> None:
+    """Export a trained model as one ONNX or TorchScript file plus the JSON a service needs.
+
+    The graph takes the raw last lookback rows of each series (target and
+    covariates, in the data's units), the horizon's known inputs and each series'
+    scaler constants, and returns forecasts, interval bounds (and quantiles) in the
+    data's units. FILE.json lists the input columns, the calendar rules, the scaler
+    constants per series and the opset. Save it in the run folder as model.onnx
+    (or model.pt) and `grucast predict --engine onnx` uses it.
+
+    Example: grucast export --run runs/load --format onnx --out runs/load/model.onnx
+    """
+    from grucast.api.export import require_onnx, sidecar_path
+    from grucast.api.run_folder import check_output_file
+
+    check_output_file(out, force)
+    check_output_file(sidecar_path(out), force)
+    if fmt == "onnx":
+        require_onnx()
+    forecaster = _load_run(run_dir)
+    forecaster.export(out, fmt, overwrite=force)
+    click.echo(f"wrote {out} and {sidecar_path(out).name} ({fmt}, {forecaster.settings_.model})")
 
 
 @cli.command()

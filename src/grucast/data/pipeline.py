@@ -64,6 +64,28 @@ def default_window(frequency: Frequency) -> tuple[int, int]:
 
 
 @dataclass(frozen=True, eq=False)
+class RawInputs:
+    """Unscaled inputs for forecasting past the end of each series (see :meth:`WindowPipeline.raw_forecast_inputs`).
+
+    Attributes:
+        history: ``(S, lookback, F)`` float64, the last ``lookback`` rows of each
+            series' features in :attr:`WindowPipeline.feature_names_` order (zeros
+            before the first row of a short series).
+        observed: ``(S, lookback)`` bool, False on those padded rows.
+        known_future: ``(S, horizon, K)`` float64, the known inputs of each forecast
+            step (known covariates, calendar features, ``observed``).
+        times: ``(S, horizon)`` the forecast steps' times.
+        names: the series, in row order.
+    """
+
+    history: np.ndarray
+    observed: np.ndarray
+    known_future: np.ndarray
+    times: np.ndarray
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
 class WindowedData:
     """A set of series cut into lazy windows by a fitted :class:`WindowPipeline`.
 
@@ -242,29 +264,22 @@ class WindowPipeline:
             )
         return WindowedData(data=data, plan=plan, pipeline=self, **parts)
 
-    def forecast_inputs(
+    def raw_forecast_inputs(
         self, history: SeriesSet, future: FutureCovariates | Mapping[str, np.ndarray] | None = None
-    ) -> tuple[dict[str, Tensor], np.ndarray]:
-        """Inputs for forecasting the ``horizon`` steps after the end of every series.
+    ) -> RawInputs:
+        """The unscaled inputs that forecast the ``horizon`` steps after the end of every series.
 
-        Only the last ``lookback`` rows of each series are read, scaled with the
-        fitted scaler.
+        What :meth:`forecast_inputs` scales, and what an exported graph takes
+        (:mod:`grucast.api.export`): the last ``lookback`` rows of each series'
+        features (:attr:`feature_names_`: target, known covariates, calendar
+        features, past-only covariates) and the horizon's known inputs, in the
+        data's units.
 
         Args:
-            history: the series to continue; each must be one the pipeline knows.
-            future: the known covariates over the horizon, when the model has any:
-                a :class:`~grucast.data.future.FutureCovariates` (looked up by time),
-                or ``{series: (horizon, K) array}`` in step order; ``history.future``
-                (rows of the data file with an empty target) if omitted.
-
-        Returns:
-            A batch like a :class:`WindowDataset` batch (without ``y``), one row per
-            series (``series`` numbers them in ``history``'s order), and the
-            ``(S, horizon)`` future times.
+            history, future: as for :meth:`forecast_inputs`.
 
         Raises:
-            DataError: a series is shorter than ``lookback``, unknown, or lacks future
-                values of its known covariates (the message names the series and time).
+            DataError: as for :meth:`forecast_inputs`.
         """
         history = self.without_excluded(history)
         self.check_compatible(history)
@@ -288,10 +303,7 @@ class WindowPipeline:
         observed = np.ones((len(history), lookback), dtype=bool)
         for position, series in enumerate(history):
             future_time = series.frequency.future(series.time[-1], horizon)
-            columns = self._columns(series, slice(max(0, len(series) - lookback), len(series)))
-            rows = np.column_stack(
-                [self.scaler_.transform(series.name, j, column) for j, column in enumerate(columns)]
-            )
+            rows = np.column_stack(self._columns(series, slice(max(0, len(series) - lookback), len(series))))
             missing = lookback - len(rows)
             if missing > 0:  # a short history: padded like a training window
                 rows = np.vstack([np.zeros((missing, rows.shape[1])), rows])
@@ -309,29 +321,64 @@ class WindowPipeline:
                 known = np.column_stack([known, calendar_features(future_time, self.calendar_, self.calendar_encoding)])
             if self.padded_:
                 known = np.column_stack([known, np.ones(horizon)])  # forecast steps are observed steps
-            futures.append(np.column_stack(
-                [self.scaler_.transform(series.name, 1 + j, known[:, j]) for j in range(self.n_known_)]
-            ) if self.n_known_ else np.zeros((horizon, 0)))
+            futures.append(known)
             times.append(future_time)
-        x = torch.from_numpy(np.stack(inputs)).float()
-        mask = torch.from_numpy(observed) if self.padded_ else None
-        offset, scale = window_statistics(x, self.window_norm_, mask)
+        return RawInputs(
+            history=np.stack(inputs), observed=observed, known_future=np.stack(futures), times=np.stack(times),
+            names=history.names,
+        )
+
+    def forecast_inputs(
+        self, history: SeriesSet, future: FutureCovariates | Mapping[str, np.ndarray] | None = None
+    ) -> tuple[dict[str, Tensor], np.ndarray]:
+        """Inputs for forecasting the ``horizon`` steps after the end of every series.
+
+        Only the last ``lookback`` rows of each series are read (see
+        :meth:`raw_forecast_inputs`), scaled with the fitted scaler.
+
+        Args:
+            history: the series to continue; each must be one the pipeline knows.
+            future: the known covariates over the horizon, when the model has any:
+                a :class:`~grucast.data.future.FutureCovariates` (looked up by time),
+                or ``{series: (horizon, K) array}`` in step order; ``history.future``
+                (rows of the data file with an empty target) if omitted.
+
+        Returns:
+            A batch like a :class:`WindowDataset` batch (without ``y``), one row per
+            series (``series`` numbers them in ``history``'s order), and the
+            ``(S, horizon)`` future times.
+
+        Raises:
+            DataError: a series is shorter than ``lookback``, unknown, or lacks future
+                values of its known covariates (the message names the series and time).
+        """
+        history = self.without_excluded(history)
+        raw = self.raw_forecast_inputs(history, future)
+        rows = self.scaler_.rows(raw.names)
+        center, scale = self.scaler_.center_[rows], self.scaler_.scale_[rows]  # (S, F)
+        inputs = (raw.history - center[:, None, :]) / scale[:, None, :]
+        inputs = inputs * raw.observed[:, :, None]  # padded rows stay zero
+        n_known = self.n_known_
+        futures = (raw.known_future - center[:, None, 1 : 1 + n_known]) / scale[:, None, 1 : 1 + n_known]
+        x = torch.from_numpy(inputs).float()
+        mask = torch.from_numpy(raw.observed) if self.padded_ else None
+        offset, window_scale = window_statistics(x, self.window_norm_, mask)
         if self.window_norm_ != "none":
-            x = normalize_window(x, offset, scale, mask)
+            x = normalize_window(x, offset, window_scale, mask)
         batch = {
             "x": x,
-            "known_future": torch.from_numpy(np.stack(futures)).float(),
+            "known_future": torch.from_numpy(futures).float(),
             "series": torch.arange(len(history)),
-            "start": torch.tensor([len(series) - lookback for series in history]),
+            "start": torch.tensor([len(series) - self.lookback_ for series in history]),
             "offset": offset,
-            "scale": scale,
+            "scale": window_scale,
         }
         static, categories = self.static_.encode(history)
         if static is not None:
             batch["static"] = static
         if categories is not None:
             batch["categories"] = categories
-        return batch, np.stack(times)
+        return batch, raw.times
 
     def inverse(self, values: Tensor, batch: Mapping[str, Tensor], data: SeriesSet, *, clip: bool = True) -> np.ndarray:
         """Model outputs (or targets) of a batch in the data's units.
