@@ -395,7 +395,7 @@ class ExportedGraph:
         Scaler constants come from this file's JSON for the series it lists (and from
         the forecaster's pipeline for series it does not: series new since the export).
         """
-        pipeline = forecaster.pipeline_
+        pipeline = forecaster.pipeline_for(history)
         history = pipeline.without_excluded(history)
         raw = pipeline.raw_forecast_inputs(history, future)
         table = self.spec["series"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import warnings
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +22,7 @@ from grucast.api.inference import forecast_dataset
 from grucast.api.intervals import Calibration, calibrate, calibration_sample, nested
 from grucast.api.run_folder import read_json, staged_folder
 from grucast.api.scoring import Scores, baseline_windows, score_windows
-from grucast.data.errors import DataError
+from grucast.data.errors import DataError, DataWarning
 from grucast.data.frame import SeriesSet
 from grucast.data.future import FutureCovariates
 from grucast.data.pipeline import WindowedData, WindowPipeline
@@ -206,8 +207,11 @@ class Forecaster:
 
         Args:
             history: the series to continue; the training data if omitted (only
-                right after :meth:`fit`). Every series must be one the model was
-                fitted on, with at least ``lookback`` rows.
+                right after :meth:`fit`), each with at least ``lookback`` rows. A
+                series the model was not fitted on is forecast from its own history
+                (scaled by a scaler fitted on its given rows; a
+                :class:`~grucast.data.DataWarning` says so), unless the model
+                learned a vector per training series (``series_embedding``).
             future: the known covariates over the horizon, when the model has any:
                 a :class:`~grucast.data.FutureCovariates` (values by time, e.g. from
                 :func:`grucast.data.read_future`), or ``{series: (horizon, K) array}``
@@ -221,12 +225,13 @@ class Forecaster:
         self._check_fitted()
         if history is None:
             history = self._training_data()
-        history = self.pipeline_.without_excluded(history)
-        batch, times = self.pipeline_.forecast_inputs(history, future)
+        pipeline = self.pipeline_for(history)
+        history = pipeline.without_excluded(history)
+        batch, times = pipeline.forecast_inputs(history, future)
         with torch.no_grad():
             pred = self.module_(batch)  # (S, H, Q), model units
         origin = np.array([len(series) - 1 for series in history])
-        outputs = self._to_units(pred, batch, history, origin, with_baselines=False)
+        outputs = self._to_units(pred, batch, history, origin, with_baselines=False, pipeline=pipeline)
         horizon = self.settings_.horizon
         frame = {
             "series": np.repeat(np.array(history.names, dtype=object), horizon),
@@ -236,6 +241,17 @@ class Forecaster:
         }
         frame.update({key: values.reshape(-1) for key, values in outputs.items()})
         return pd.DataFrame(frame)
+
+    def pipeline_for(self, history: SeriesSet) -> WindowPipeline:
+        """The fitted pipeline, extended by the series of ``history`` it was not fitted on (a warning each).
+
+        See :meth:`grucast.data.WindowPipeline.with_new_series`.
+        """
+        self._check_fitted()
+        pipeline, notes = self.pipeline_.with_new_series(history)
+        for note in notes:
+            warnings.warn(note, DataWarning, stacklevel=3)
+        return pipeline
 
     def windows(self, data: SeriesSet | None = None) -> WindowedData:
         """``data`` cut into train, validation and test windows as in :meth:`fit` (the training data if omitted)."""
@@ -393,7 +409,7 @@ class Forecaster:
 
     def _to_units(
         self, pred: torch.Tensor, batch: dict[str, torch.Tensor], data: SeriesSet, origin: np.ndarray,
-        with_baselines: bool = True,
+        with_baselines: bool = True, pipeline: WindowPipeline | None = None,
     ) -> dict[str, np.ndarray]:
         """Model outputs ``(B, H, Q)`` as ``(B, H)`` arrays in the data's units.
 
@@ -401,7 +417,7 @@ class Forecaster:
         and ``upper`` (the conformal band), a quantile model's calibrated ``q<level>``
         and, with ``with_baselines``, the baselines' bands ``<baseline>_q<level>``.
         """
-        calibration, pipeline = self.calibration_, self.pipeline_
+        calibration, pipeline = self.calibration_, pipeline or self.pipeline_
         median = pred[..., self._median_index : self._median_index + 1]  # (B, H, 1)
         radius = torch.as_tensor(calibration.radius, dtype=pred.dtype).reshape(1, -1, 1)
         point = pipeline.inverse(torch.cat([median, median - radius, median + radius], dim=-1), batch, data)

@@ -17,6 +17,7 @@ validation or test period can change what training sees: the scaler, every
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -417,6 +418,63 @@ class WindowPipeline:
 
     def check_compatible(self, data: SeriesSet) -> None:
         """Refuse data whose columns or series differ from what the pipeline was fitted on."""
+        self._check_columns(data)
+        unknown = [name for name in data.names if name not in self.frequencies_]
+        if unknown:
+            raise DataError(
+                f"series {quote_list(unknown[:5])} were not in the training data, so they have no fitted scaler; "
+                f"the model knows {quote_list(self.series_[:10])}"
+            )
+
+    def with_new_series(self, data: SeriesSet, rows: str = "all") -> tuple[WindowPipeline, tuple[str, ...]]:
+        """A copy that also knows the series of ``data`` it was not fitted on, and a note per such series.
+
+        A global model forecasts a series it never saw from that series' own
+        history: its scaler is fitted on the series' own rows (every given row with
+        ``rows="all"``, for forecasting past the end; its training part with
+        ``rows="train"``, for fine-tuning and evaluation, so its test period stays
+        unseen), its forecasts are clipped at zero when those rows are never
+        negative. Everything else the model learned is shared. The pipeline itself
+        is not changed; the copy is returned (``self`` when nothing is new).
+
+        Raises:
+            DataError: the columns differ from training, a new series' frequency
+                differs from the training series', or the model learned a vector per
+                training series (``series_embedding``), which a new series lacks.
+        """
+        self._check_fitted()
+        data = self.without_excluded(data)
+        new = [series for series in data if series.name not in self.frequencies_]
+        if not new:
+            return self, ()
+        self._check_columns(data)
+        self.static_.encode(data.select([series.name for series in new]))  # refuses a series embedding
+        aliases = {f.alias for f in self.frequencies_.values()}
+        plan = self._plan(data) if rows == "train" else None
+        columns, notes = {}, []
+        for series in new:
+            if series.frequency.alias not in aliases:
+                raise DataError(
+                    f"series {series.name!r} has frequency {series.frequency.alias!r} but the model was trained on "
+                    f"{quote_list(sorted(aliases))} data; give series of the training frequency"
+                )
+            end = plan[series.name].train_end if plan is not None and series.name in plan else len(series)
+            columns[series.name] = self._columns(series, slice(0, end))
+            notes.append(
+                f"series {series.name!r} was not in the training data: forecast by the global model, scaled by a "
+                f"{self.scaler_.kind} scaler fitted on its own {end} rows"
+            )
+        extended = copy.copy(self)
+        extended.scaler_ = self.scaler_.with_series(columns, passthrough=(OBSERVED,))
+        extended.frequencies_ = {**self.frequencies_, **{s.name: s.frequency for s in new}}
+        extended.series_ = tuple(extended.frequencies_)
+        extended.nonnegative_ = {
+            **self.nonnegative_, **{name: bool((cols[0] >= 0).all()) for name, cols in columns.items()}
+        }
+        return extended, tuple(notes)
+
+    def _check_columns(self, data: SeriesSet) -> None:
+        """Refuse data whose column roles differ from training's."""
         self._check_fitted()
         got = {
             "target": data.target, "known covariates": data.known_covariates, "past covariates": data.past_covariates,
@@ -432,12 +490,6 @@ class WindowPipeline:
                     f"the data's {key} {value!r} differ from the model's {expected[key]!r}; "
                     "give the same columns the model was trained on"
                 )
-        unknown = [name for name in data.names if name not in self.frequencies_]
-        if unknown:
-            raise DataError(
-                f"series {quote_list(unknown[:5])} were not in the training data, so they have no fitted scaler; "
-                f"the model knows {quote_list(self.series_[:10])}"
-            )
 
     # ---------------------------------------------------------- save / load
 
