@@ -130,7 +130,10 @@ class Forecaster:
 
     # ------------------------------------------------------------------ fit
 
-    def fit(self, data: SeriesSet, run_dir: str | Path | None = None, callbacks: Sequence[Any] = ()) -> Forecaster:
+    def fit(
+        self, data: SeriesSet, run_dir: str | Path | None = None, callbacks: Sequence[Any] = (),
+        warm_start: bool = False,
+    ) -> Forecaster:
         """Check the settings, fit the pipeline, train the model, calibrate the intervals.
 
         Args:
@@ -139,6 +142,12 @@ class Forecaster:
                 if omitted (:meth:`save` writes the run folder to keep).
             callbacks: more Lightning callbacks for the training run (the tuner's
                 pruning callback, for one).
+            warm_start: continue from this fitted (or loaded) forecaster: its weights
+                and fitted pipeline are kept (the scalers of the series it knows; a
+                new series gets one fitted on its own training part), the data is
+                split by the same rule, and training runs with the current training
+                settings (``epochs``, ``lr``, ``patience``, ...) and its own early
+                stopping. The model and data settings must stay as fitted.
 
         Returns:
             ``self``, fitted.
@@ -148,6 +157,9 @@ class Forecaster:
                 f"fit expects a SeriesSet, got {type(data).__name__}; read files with grucast.data.read_series "
                 "or convert a DataFrame with grucast.data.from_dataframe"
             )
+        if warm_start:
+            self._check_fitted()
+            return self._fit_more(data, run_dir, callbacks)
         settings = Settings(**self.get_params())
         check_accelerator(settings.accelerator)
         pipeline = settings.make_pipeline()
@@ -161,6 +173,13 @@ class Forecaster:
             )
         torch.manual_seed(settings.seed)
         module = ForecastModule(settings.make_model(pipeline), settings)
+        return self._train(module, pipeline, windows, settings, run_dir, callbacks)
+
+    def _train(
+        self, module: ForecastModule, pipeline: WindowPipeline, windows: WindowedData, settings: Settings,
+        run_dir: str | Path | None, callbacks: Sequence[Any],
+    ) -> Forecaster:
+        """Train ``module`` on ``windows`` and set the fitted attributes."""
         owned_dir = run_dir is None
         work_dir = Path(tempfile.mkdtemp(prefix="grucast-")) if owned_dir else Path(run_dir)
         if owned_dir:  # the log and checkpoint live as long as this forecaster (save() copies the log)
@@ -176,6 +195,37 @@ class Forecaster:
         self._log_dir = result.log_dir
         self.calibration_ = self._calibrate(windows)
         return self
+
+    def _fit_more(self, data: SeriesSet, run_dir: str | Path | None, callbacks: Sequence[Any]) -> Forecaster:
+        """:meth:`fit` with ``warm_start``: continue training the fitted network on ``data``."""
+        fitted = self.settings_
+        given = Settings(**{**self.get_params(), "progress": self.progress})
+        for name in _settings.names():
+            if _settings.describe(name)["group"] == "training":
+                continue
+            value, kept = getattr(given, name), getattr(fitted, name)
+            if value != kept and value is not None and value != "auto":
+                raise InputError(
+                    f"fine-tuning keeps the fitted model and data handling, but {option(name, value)} differs from "
+                    f"the fitted {option(name, kept)}; change only training settings (epochs, lr, patience, ...), "
+                    "or train a new model"
+                )
+        for series in data:
+            known = self.pipeline_.frequencies_.get(series.name)
+            if known is not None and known != series.frequency:
+                raise DataError(
+                    f"series {series.name!r} has frequency {series.frequency.alias!r} but the model was trained on "
+                    f"{known.alias!r} data; give series of the training frequency"
+                )
+        pipeline, notes = self.pipeline_.with_new_series(data, rows="train")
+        for note in notes:
+            warnings.warn(note, DataWarning, stacklevel=3)
+        windows = pipeline.transform(data, stride=given.stride)
+        training = {name: getattr(given, name) for name in _settings.names()
+                    if _settings.describe(name)["group"] == "training"}
+        settings = fitted.replace(**training)
+        module = ForecastModule(self.module_.model.train(), settings)
+        return self._train(module, pipeline, windows, settings, run_dir, callbacks)
 
     def _calibrate(self, windows: WindowedData) -> Calibration:
         """Fit the bands on the validation windows (the training windows when there are none)."""

@@ -200,6 +200,9 @@ def demo(out: Path | None, epochs: int, max_batches: int, seed: int, force: bool
 @apply([DATA_OPTION, *READ_OPTIONS, FUTURE_OPTION, *setting_options()])
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Run folder to write [default: runs/<model>-<time>].")
+@click.option("--init-from", "init_from", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Fine-tune: continue from this run folder's weights and fitted scalers (new series get their "
+                   "own); only training options (--epochs, --lr, --patience, ...) may change.")
 @apply(OUTPUT_OPTIONS)
 @click.pass_context
 def train(ctx: click.Context, **given: Any) -> None:
@@ -218,21 +221,38 @@ def train(ctx: click.Context, **given: Any) -> None:
     from grucast.api import Forecaster
     from grucast.api.run_folder import check_output_dir
     from grucast.api.runs import train_run
+    from grucast.data import DataWarning
 
     values = merged(ctx, given)
     quiet = bool(values["quiet"])
     settings = settings_from(values, **({"progress": False} if quiet else {}))
     echo = _echo(quiet)
+    init_from = values["init_from"]
     out = values["out"] or Path("runs") / time.strftime(f"{settings.model}-%Y%m%d-%H%M%S")
     check_output_dir(out, bool(values["force"]))  # refuse early, before reading the data
-    data, notes = _read_data(values["data_path"], values)
+    if init_from is not None:
+        forecaster = _load_run(init_from)
+        given_settings = {k: v for k, v in values.items() if k in settings_names() and v is not None}
+        forecaster.set_params(**given_settings, **({"progress": False} if quiet else {}))
+        overrides = {key: values.get(key) for key in READ_KEYS}
+        data, read_options = _read_like_run(init_from, values["data_path"], overrides)
+        values = {**values, **read_options}
+        notes: list[str] = []
+    else:
+        forecaster = Forecaster(**settings.to_dict())
+        data, notes = _read_data(values["data_path"], values)
     future = _read_future(values["future_path"], values, data, data.known_covariates)
     for note in notes:
         echo(f"note: {note}")
-    metrics = train_run(
-        data, Forecaster(**settings.to_dict()), out, force=bool(values["force"]), echo=echo, future=future,
-        extra_files={"data.json": _data_json(values["data_path"], values)},
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        metrics = train_run(
+            data, forecaster, out, force=bool(values["force"]), echo=echo, future=future,
+            extra_files={"data.json": _data_json(values["data_path"], values)}, warm_start=init_from is not None,
+        )
+    for warning in caught:
+        if issubclass(warning.category, DataWarning) and str(warning.message) not in metrics["notes"]:
+            echo(f"note: {warning.message}")
     if not quiet:
         _print_metrics(metrics, click.echo)
         for note in metrics["notes"]:
