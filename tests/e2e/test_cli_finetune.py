@@ -48,3 +48,35 @@ def test_init_from_refuses_other_columns_or_settings_and_writes_nothing(trained_
         last = err.strip().splitlines()[-1]
         assert last.startswith("error: ") and message in last and "Traceback" not in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.csv"]
+
+
+def test_resume_continues_an_interrupted_train(load_csv, tmp_path, capsys, monkeypatch):
+    import lightning.pytorch as pl
+
+    import grucast.api.forecaster as forecaster_module
+    from cli_data import COLUMNS, FAST
+
+    class Crash(pl.Callback):
+        def on_train_epoch_start(self, trainer, module):
+            if trainer.current_epoch == 1:
+                raise RuntimeError("power cut")
+
+    real = forecaster_module.fit_module
+    out = tmp_path / "run"
+    args = ["train", "--data", str(load_csv), *COLUMNS, *FAST, "--dropout", "0", "--out", str(out)]
+    assert main([*args, "--resume"]) == 2
+    assert "there is no interrupted training of" in capsys.readouterr().err
+    monkeypatch.setattr(forecaster_module, "fit_module", lambda *a, **k: real(*a[:5], [Crash()], **k))
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "run the same command with --resume to continue" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".run.checkpoints"]
+    monkeypatch.setattr(forecaster_module, "fit_module", real)
+    assert main([*args, "--resume"]) == 0
+    resumed = json.loads((out / "metrics.json").read_text())
+    assert resumed["epochs_run"] == 1  # epoch 0 was done before the cut; epoch 1 ran now
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    uninterrupted = tmp_path / "whole"
+    assert main(["train", "--data", str(load_csv), *COLUMNS, *FAST, "--dropout", "0", "--out", str(uninterrupted)]) == 0
+    whole = json.loads((uninterrupted / "metrics.json").read_text())
+    assert resumed["model"]["mae"] == whole["model"]["mae"]

@@ -132,7 +132,7 @@ class Forecaster:
 
     def fit(
         self, data: SeriesSet, run_dir: str | Path | None = None, callbacks: Sequence[Any] = (),
-        warm_start: bool = False,
+        warm_start: bool = False, checkpoints: str | Path | None = None, resume: bool = False,
     ) -> Forecaster:
         """Check the settings, fit the pipeline, train the model, calibrate the intervals.
 
@@ -148,6 +148,11 @@ class Forecaster:
                 split by the same rule, and training runs with the current training
                 settings (``epochs``, ``lr``, ``patience``, ...) and its own early
                 stopping. The model and data settings must stay as fitted.
+            checkpoints: folder for ``best.ckpt`` and ``last.ckpt`` (rewritten after
+                every epoch); ``run_dir/checkpoints`` if omitted.
+            resume: continue an interrupted fit from ``checkpoints/last.ckpt``: same
+                data and settings; the weights, optimiser, schedule, early stopping,
+                epoch and shuffle order carry on where they stopped.
 
         Returns:
             ``self``, fitted.
@@ -159,7 +164,7 @@ class Forecaster:
             )
         if warm_start:
             self._check_fitted()
-            return self._fit_more(data, run_dir, callbacks)
+            return self._fit_more(data, run_dir, callbacks, checkpoints, resume)
         settings = Settings(**self.get_params())
         check_accelerator(settings.accelerator)
         pipeline = settings.make_pipeline()
@@ -173,18 +178,22 @@ class Forecaster:
             )
         torch.manual_seed(settings.seed)
         module = ForecastModule(settings.make_model(pipeline), settings)
-        return self._train(module, pipeline, windows, settings, run_dir, callbacks)
+        return self._train(module, pipeline, windows, settings, run_dir, callbacks, checkpoints, resume)
 
     def _train(
         self, module: ForecastModule, pipeline: WindowPipeline, windows: WindowedData, settings: Settings,
-        run_dir: str | Path | None, callbacks: Sequence[Any],
+        run_dir: str | Path | None, callbacks: Sequence[Any], checkpoints: str | Path | None = None,
+        resume: bool = False,
     ) -> Forecaster:
         """Train ``module`` on ``windows`` and set the fitted attributes."""
         owned_dir = run_dir is None
         work_dir = Path(tempfile.mkdtemp(prefix="grucast-")) if owned_dir else Path(run_dir)
         if owned_dir:  # the log and checkpoint live as long as this forecaster (save() copies the log)
             weakref.finalize(self, shutil.rmtree, work_dir, True)
-        result = fit_module(module, windows.train, windows.val, settings, work_dir, callbacks)
+        result = fit_module(
+            module, windows.train, windows.val, settings, work_dir, callbacks,
+            checkpoints=Path(checkpoints) if checkpoints is not None else None, resume=resume,
+        )
         module.cpu().eval()
 
         self.settings_ = settings
@@ -196,7 +205,10 @@ class Forecaster:
         self.calibration_ = self._calibrate(windows)
         return self
 
-    def _fit_more(self, data: SeriesSet, run_dir: str | Path | None, callbacks: Sequence[Any]) -> Forecaster:
+    def _fit_more(
+        self, data: SeriesSet, run_dir: str | Path | None, callbacks: Sequence[Any],
+        checkpoints: str | Path | None, resume: bool,
+    ) -> Forecaster:
         """:meth:`fit` with ``warm_start``: continue training the fitted network on ``data``."""
         fitted = self.settings_
         given = Settings(**{**self.get_params(), "progress": self.progress})
@@ -225,7 +237,7 @@ class Forecaster:
                     if _settings.describe(name)["group"] == "training"}
         settings = fitted.replace(**training)
         module = ForecastModule(self.module_.model.train(), settings)
-        return self._train(module, pipeline, windows, settings, run_dir, callbacks)
+        return self._train(module, pipeline, windows, settings, run_dir, callbacks, checkpoints, resume)
 
     def _calibrate(self, windows: WindowedData) -> Calibration:
         """Fit the bands on the validation windows (the training windows when there are none)."""

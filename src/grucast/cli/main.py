@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import shutil
 import time
 import traceback
 import warnings
@@ -203,6 +204,8 @@ def demo(out: Path | None, epochs: int, max_batches: int, seed: int, force: bool
 @click.option("--init-from", "init_from", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Fine-tune: continue from this run folder's weights and fitted scalers (new series get their "
                    "own); only training options (--epochs, --lr, --patience, ...) may change.")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted `grucast train` with the same options and --out from its last epoch.")
 @apply(OUTPUT_OPTIONS)
 @click.pass_context
 def train(ctx: click.Context, **given: Any) -> None:
@@ -230,6 +233,12 @@ def train(ctx: click.Context, **given: Any) -> None:
     init_from = values["init_from"]
     out = values["out"] or Path("runs") / time.strftime(f"{settings.model}-%Y%m%d-%H%M%S")
     check_output_dir(out, bool(values["force"]))  # refuse early, before reading the data
+    checkpoints = resume_folder(out)
+    if values["resume"] and not (checkpoints / "last.ckpt").is_file():
+        raise RunFolderError(
+            f"there is no interrupted training of '{out}' to resume ({checkpoints / 'last.ckpt'} does not exist); "
+            "run the command without --resume"
+        )
     if init_from is not None:
         forecaster = _load_run(init_from)
         given_settings = {k: v for k, v in values.items() if k in settings_names() and v is not None}
@@ -244,11 +253,12 @@ def train(ctx: click.Context, **given: Any) -> None:
     future = _read_future(values["future_path"], values, data, data.known_covariates)
     for note in notes:
         echo(f"note: {note}")
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, _resumable(checkpoints, echo):
         warnings.simplefilter("always", DataWarning)
         metrics = train_run(
             data, forecaster, out, force=bool(values["force"]), echo=echo, future=future,
             extra_files={"data.json": _data_json(values["data_path"], values)}, warm_start=init_from is not None,
+            checkpoints=checkpoints, resume=bool(values["resume"]),
         )
     for warning in caught:
         if issubclass(warning.category, DataWarning) and str(warning.message) not in metrics["notes"]:
@@ -260,6 +270,30 @@ def train(ctx: click.Context, **given: Any) -> None:
                 echo(f"note: {note}")
     click.echo(f"wrote {out}/ (metrics.json, forecasts.csv, report.md, model.safetensors"
                + (", future.csv)" if (out / "future.csv").exists() else ")"))
+
+
+def resume_folder(out: Path) -> Path:
+    """Where `grucast train --out OUT` keeps its resumable checkpoints while it trains: ``.OUT.checkpoints`` beside OUT."""
+    return out.parent / f".{out.name}.checkpoints"
+
+
+@contextlib.contextmanager
+def _resumable(checkpoints: Path, echo: Callable[[str], None]) -> Iterator[None]:
+    """Remove the checkpoints when training succeeds; keep them, and say how to resume, when it stops after an epoch."""
+    existed = checkpoints.exists()
+    try:
+        yield
+    except BaseException:
+        if (checkpoints / "last.ckpt").is_file():
+            click.echo(
+                f"note: training stopped; its last epoch is kept in {checkpoints}/: run the same command with "
+                "--resume to continue",
+                err=True,
+            )
+        elif not existed:
+            shutil.rmtree(checkpoints, ignore_errors=True)
+        raise
+    shutil.rmtree(checkpoints, ignore_errors=True)
 
 
 def _run_options(command: Callable) -> Callable:
