@@ -9,7 +9,7 @@ import warnings
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,9 @@ from grucast.training.module import ForecastModule
 
 #: The files every run folder holds (see :meth:`Forecaster.save`).
 RUN_FILES = ("config.json", "pipeline.json", "intervals.json", "model.safetensors")
+
+if TYPE_CHECKING:
+    from grucast.api.stream import ForecastStream
 
 _D = _settings.defaults()
 
@@ -292,17 +295,37 @@ class Forecaster:
         batch, times = pipeline.forecast_inputs(history, future)
         with torch.no_grad():
             pred = self.module_(batch)  # (S, H, Q), model units
-        origin = np.array([len(series) - 1 for series in history])
-        outputs = self._to_units(pred, batch, history, origin, with_baselines=False, pipeline=pipeline)
+        return self.forecast_frame(pred, batch, history.names, times, pipeline)
+
+    def forecast_frame(
+        self, pred: torch.Tensor, batch: dict[str, torch.Tensor], names: Sequence[str], times: np.ndarray,
+        pipeline: WindowPipeline,
+    ) -> pd.DataFrame:
+        """Model outputs ``(S, H, Q)`` for series ``names`` as :meth:`predict`'s table, in the data's units."""
+        outputs = self._to_units(pred, batch, names, None, with_baselines=False, pipeline=pipeline)
         horizon = self.settings_.horizon
         frame = {
-            "series": np.repeat(np.array(history.names, dtype=object), horizon),
+            "series": np.repeat(np.array(names, dtype=object), horizon),
             "time": times.reshape(-1),
-            "step": np.tile(np.arange(1, horizon + 1), len(history)),
+            "step": np.tile(np.arange(1, horizon + 1), len(names)),
             "value": outputs.pop("forecast").reshape(-1),
         }
         frame.update({key: values.reshape(-1) for key, values in outputs.items()})
         return pd.DataFrame(frame)
+
+    def stream(self, history: SeriesSet, mode: str = "exact") -> ForecastStream:
+        """Forecasts that follow new observations: ``stream.update(rows)`` returns the next forecasts.
+
+        Args:
+            history: the series so far.
+            mode: ``"exact"`` (the same forecasts as :meth:`predict` on the extended
+                history) or ``"stateful"`` (carries the hidden state, one step per
+                row; approximate). See :mod:`grucast.api.stream`.
+        """
+        from grucast.api.stream import ForecastStream
+
+        self._check_fitted()
+        return ForecastStream(self, history, mode)
 
     def pipeline_for(self, history: SeriesSet) -> WindowPipeline:
         """The fitted pipeline, extended by the series of ``history`` it was not fitted on (a warning each).
@@ -470,14 +493,15 @@ class Forecaster:
         return self._training_windows().data
 
     def _to_units(
-        self, pred: torch.Tensor, batch: dict[str, torch.Tensor], data: SeriesSet, origin: np.ndarray,
-        with_baselines: bool = True, pipeline: WindowPipeline | None = None,
+        self, pred: torch.Tensor, batch: dict[str, torch.Tensor], data: SeriesSet | Sequence[str],
+        origin: np.ndarray | None, with_baselines: bool = True, pipeline: WindowPipeline | None = None,
     ) -> dict[str, np.ndarray]:
         """Model outputs ``(B, H, Q)`` as ``(B, H)`` arrays in the data's units.
 
         Returns ``forecast`` (the point forecast, a quantile model's median), ``lower``
         and ``upper`` (the conformal band), a quantile model's calibrated ``q<level>``
-        and, with ``with_baselines``, the baselines' bands ``<baseline>_q<level>``.
+        and, with ``with_baselines`` (which needs the series and ``origin``), the
+        baselines' bands ``<baseline>_q<level>``.
         """
         calibration, pipeline = self.calibration_, pipeline or self.pipeline_
         median = pred[..., self._median_index : self._median_index + 1]  # (B, H, 1)

@@ -355,6 +355,16 @@ class WindowPipeline:
         """
         history = self.without_excluded(history)
         raw = self.raw_forecast_inputs(history, future)
+        return self.batch_from_raw(raw, *self.static_.encode(history)), raw.times
+
+    def batch_from_raw(self, raw: RawInputs, static: Tensor | None = None, categories: Tensor | None = None) -> dict[str, Tensor]:
+        """The model's batch for :class:`RawInputs`: scaled, window-normalised, with the static inputs.
+
+        Args:
+            raw: unscaled inputs of series this pipeline knows.
+            static, categories: the series' encoded static inputs (see
+                :meth:`grucast.data.static.StaticEncoder.encode`), when the model has any.
+        """
         rows = self.scaler_.rows(raw.names)
         center, scale = self.scaler_.center_[rows], self.scaler_.scale_[rows]  # (S, F)
         inputs = (raw.history - center[:, None, :]) / scale[:, None, :]
@@ -369,19 +379,19 @@ class WindowPipeline:
         batch = {
             "x": x,
             "known_future": torch.from_numpy(futures).float(),
-            "series": torch.arange(len(history)),
-            "start": torch.tensor([len(series) - self.lookback_ for series in history]),
+            "series": torch.arange(len(raw.names)),
             "offset": offset,
             "scale": window_scale,
         }
-        static, categories = self.static_.encode(history)
         if static is not None:
             batch["static"] = static
         if categories is not None:
             batch["categories"] = categories
-        return batch, raw.times
+        return batch
 
-    def inverse(self, values: Tensor, batch: Mapping[str, Tensor], data: SeriesSet, *, clip: bool = True) -> np.ndarray:
+    def inverse(
+        self, values: Tensor, batch: Mapping[str, Tensor], data: SeriesSet | Sequence[str], *, clip: bool = True
+    ) -> np.ndarray:
         """Model outputs (or targets) of a batch in the data's units.
 
         Undoes the window normalisation, then the per-series scaler; with ``clip``,
@@ -392,13 +402,14 @@ class WindowPipeline:
                 a forecast, bounds, quantiles).
             batch: the batch they were made for: its ``offset``, ``scale`` and
                 ``series`` (the series' position in ``data``).
-            data: the series the batch was made from.
+            data: the series the batch was made from (or just their names).
             clip: clip at zero where the series was never negative in training.
 
         Returns:
             ``(B, H, K)`` float64.
         """
-        rows = torch.as_tensor(self.scaler_.rows(data.names))[batch["series"].cpu()]
+        names = data.names if isinstance(data, SeriesSet) else tuple(data)
+        rows = torch.as_tensor(self.scaler_.rows(names))[batch["series"].cpu()]
         restored = denormalize(values.cpu(), batch["offset"].cpu(), batch["scale"].cpu())
         out = self.scaler_.inverse_target(restored, rows).numpy()
         if clip:
