@@ -64,3 +64,13 @@ def test_export_refusals_exit_2_and_write_nothing(trained_run, tmp_path, capsys,
                  "--engine", "onnx"]) == 2
     assert "pip install 'grucast[export]'" in capsys.readouterr().err
     assert tree(tmp_path) == ["broken", "broken/config.json"] and tree(trained_run) == before
+
+
+def test_export_step_graph_from_the_command_line(trained_run, tmp_path, capsys):
+    out = tmp_path / "step.onnx"
+    code = main(["export", "--run", str(trained_run), "--graph", "step", "--out", str(out)])
+    err = capsys.readouterr().err
+    if json.loads((trained_run / "config.json").read_text())["settings"]["window_norm"] != "none":
+        assert code == 2 and "the step graph carries one state forward" in err and not out.exists()
+    else:
+        assert code == 0 and json.loads((tmp_path / "step.onnx.json").read_text())["kind"] == "step"

@@ -46,7 +46,7 @@ from torch import nn
 
 from grucast import __version__
 from grucast.api.run_folder import read_json, staged_file
-from grucast.api.serving_graph import ServingGraph
+from grucast.api.serving_graph import ServingGraph, StepGraph
 from grucast.data.features import CALENDAR_FEATURES
 from grucast.errors import InputError, MissingExtraError, RunFolderError, option
 
@@ -57,6 +57,8 @@ if TYPE_CHECKING:
 
 #: The formats :func:`export` writes.
 FORMATS: tuple[str, ...] = ("onnx", "torchscript")
+#: The graphs :func:`export` writes: the window model, or one step with explicit state.
+GRAPHS: tuple[str, ...] = ("window", "step")
 #: The ONNX opset of exported graphs (onnxruntime 1.15 and later run it).
 OPSET = 17
 #: Version of the JSON written beside a graph.
@@ -163,13 +165,40 @@ def serving_graph(forecaster: Forecaster, fmt: str) -> tuple[ServingGraph, bool]
     return graph.eval(), reset_before
 
 
-def example_inputs(graph: ServingGraph, lookback: int, n_features: int, n_static: int, n_categories: int,
+def step_graph(forecaster: Forecaster, fmt: str) -> tuple[StepGraph, bool]:
+    """The :class:`StepGraph` of a fitted forecaster, and whether its ONNX GRU nodes reset before.
+
+    Raises:
+        InputError: the model cannot carry one state (see :func:`grucast.api.stream.check_stateful`).
+    """
+    from grucast.api.stream import check_stateful
+
+    check_stateful(forecaster, what="the step graph")
+    calibration, pipeline = forecaster.calibration_, forecaster.pipeline_
+    network, reset_before = exportable_network(forecaster.module_.model, fmt)
+    graph = StepGraph(
+        network,
+        n_known=pipeline.n_known_,
+        radius=np.asarray(calibration.radius, dtype=np.float64).tolist(),
+        shift=None if not calibration.levels else np.asarray(calibration.shift).tolist(),
+        median_index=forecaster._median_index,
+        uses_static=pipeline.static_.n_numeric > 0,
+        uses_categories=bool(pipeline.static_.category_sizes),
+        lstm=isinstance(network.encoder, nn.LSTM),
+    )
+    return graph.eval(), reset_before
+
+
+def example_inputs(graph: ServingGraph | StepGraph, lookback: int, n_features: int, n_static: int, n_categories: int,
                    batch: int = 2) -> tuple[torch.Tensor, ...]:
     """Inputs of the right shapes and types for recording the graph."""
     generator = torch.Generator().manual_seed(0)
+    horizon = getattr(graph, "horizon", graph.network.horizon)  # a recursive network forecasts one step
+    layers, hidden = graph.network.num_layers, graph.network.hidden_size
     shapes: dict[str, tuple[int, ...]] = {
-        "history": (batch, lookback, n_features), "known_future": (batch, graph.horizon, graph.n_known),
+        "history": (batch, lookback, n_features), "known_future": (batch, horizon, graph.n_known),
         "center": (batch, n_features), "observed": (batch, lookback), "static": (batch, n_static),
+        "row": (batch, n_features), "state": (layers, batch, hidden), "cell": (layers, batch, hidden),
     }
     inputs = []
     for name in graph.input_names():
@@ -189,7 +218,9 @@ def example_inputs(graph: ServingGraph, lookback: int, n_features: int, n_static
 # ------------------------------------------------------------------ writing
 
 
-def export(forecaster: Forecaster, path: str | Path, fmt: str = "onnx", overwrite: bool = False) -> Path:
+def export(
+    forecaster: Forecaster, path: str | Path, fmt: str = "onnx", overwrite: bool = False, graph: str = "window"
+) -> Path:
     """Write the graph to ``path`` and its description to ``path + ".json"``; both appear only once complete.
 
     Args:
@@ -197,29 +228,34 @@ def export(forecaster: Forecaster, path: str | Path, fmt: str = "onnx", overwrit
         path: the graph's file (``.onnx`` or ``.pt`` by convention).
         fmt: ``"onnx"`` or ``"torchscript"``.
         overwrite: replace existing files.
+        graph: ``"window"`` (:class:`ServingGraph`: the last ``lookback`` rows in,
+            forecasts out) or ``"step"`` (:class:`StepGraph`: one row and the state
+            in, the next state and forecasts out).
 
     Raises:
         MissingExtraError: ONNX asked but the ``export`` extra is not installed.
         RunFolderError: ``path`` or its JSON exists (without ``overwrite``) or is a folder.
     """
     check_format(fmt)
+    if graph not in GRAPHS:
+        raise InputError(f"graph must be 'window' or 'step', got {graph!r}")
     if fmt == "onnx":
         require_onnx()
     path = Path(path)
     side = sidecar_path(path)
     flag = option("overwrite", True)
     with staged_file(path, overwrite, flag) as graph_file, staged_file(side, overwrite, flag) as side_file:
-        graph, reset_before = serving_graph(forecaster, fmt)
+        module, reset_before = (serving_graph if graph == "window" else step_graph)(forecaster, fmt)
         pipeline = forecaster.pipeline_
         inputs = example_inputs(
-            graph, pipeline.lookback_, pipeline.n_features, pipeline.static_.n_numeric,
+            module, pipeline.lookback_, pipeline.n_features, pipeline.static_.n_numeric,
             len(pipeline.static_.category_sizes),
         )
         if fmt == "onnx":
-            _write_onnx(graph, inputs, graph_file, reset_before)
+            _write_onnx(module, inputs, graph_file, reset_before)
         else:
-            _write_torchscript(graph, inputs, graph_file)
-        side_file.write_text(json.dumps(sidecar(forecaster, graph, fmt, path.name), indent=2) + "\n")
+            _write_torchscript(module, inputs, graph_file)
+        side_file.write_text(json.dumps(sidecar(forecaster, module, fmt, path.name), indent=2) + "\n")
     return path
 
 
@@ -229,11 +265,12 @@ def sidecar_path(path: str | Path) -> Path:
     return path.with_name(path.name + ".json")
 
 
-def _write_onnx(graph: ServingGraph, inputs: tuple[torch.Tensor, ...], target: Path, reset_before: bool) -> None:
+def _write_onnx(graph: ServingGraph | StepGraph, inputs: tuple[torch.Tensor, ...], target: Path, reset_before: bool) -> None:
     import onnx
 
     names = graph.input_names()
-    dynamic = {name: {0: "batch"} for name in names + graph.output_names()}
+    states = ("state", "cell", "next_state", "next_cell")  # (layers, batch, hidden)
+    dynamic = {name: {1 if name in states else 0: "batch"} for name in names + graph.output_names()}
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
@@ -252,7 +289,7 @@ def _write_onnx(graph: ServingGraph, inputs: tuple[torch.Tensor, ...], target: P
     onnx.save(model, str(target))
 
 
-def _write_torchscript(graph: ServingGraph, inputs: tuple[torch.Tensor, ...], target: Path) -> None:
+def _write_torchscript(graph: ServingGraph | StepGraph, inputs: tuple[torch.Tensor, ...], target: Path) -> None:
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         traced = torch.jit.trace(graph, inputs, check_trace=False)
@@ -260,7 +297,7 @@ def _write_torchscript(graph: ServingGraph, inputs: tuple[torch.Tensor, ...], ta
     traced.save(str(target))
 
 
-def sidecar(forecaster: Forecaster, graph: ServingGraph, fmt: str, file_name: str) -> dict[str, Any]:
+def sidecar(forecaster: Forecaster, graph: ServingGraph | StepGraph, fmt: str, file_name: str) -> dict[str, Any]:
     """Everything a service needs besides the graph, as plain JSON (see the README's Export section)."""
     settings, pipeline, calibration = forecaster.settings_, forecaster.pipeline_, forecaster.calibration_
     scaler = pipeline.scaler_
@@ -272,6 +309,9 @@ def sidecar(forecaster: Forecaster, graph: ServingGraph, fmt: str, file_name: st
         "center": ["batch", len(features)], "scale": ["batch", len(features)], "clip_at_zero": ["batch"],
         "observed": ["batch", lookback], "static": ["batch", pipeline.static_.n_numeric],
         "categories": ["batch", len(pipeline.static_.category_sizes)],
+        "row": ["batch", len(features)],
+        "state": [settings.num_layers, "batch", settings.hidden_size],
+        "cell": [settings.num_layers, "batch", settings.hidden_size],
     }
     described = {
         "history": f"float32, the last {lookback} rows of each series in the data's units, columns in `columns`",
@@ -282,12 +322,18 @@ def sidecar(forecaster: Forecaster, graph: ServingGraph, fmt: str, file_name: st
         "observed": "float32, 1.0 on observed rows, 0.0 on rows before a short series' first row (history zeros there)",
         "static": "float32, numeric static covariates as (value - static.numeric.<name>.center) / scale",
         "categories": "int64, category index per categorical (static.categories; 0 for an unseen label)",
+        "row": "float32, one new row of each series in the data's units, columns in `columns`",
+        "state": "float32, the encoder's state after the previous row (zeros before the first)",
+        "cell": "float32, the LSTM's cell state after the previous row (zeros before the first)",
     }
     outputs = {
         "forecast": "float32 (batch, horizon), the point forecast (a quantile model's median) in the data's units",
         "lower": f"float32 (batch, horizon), lower end of the {settings.interval_level:g} conformal interval",
         "upper": f"float32 (batch, horizon), upper end of the {settings.interval_level:g} conformal interval",
     }
+    if isinstance(graph, StepGraph):
+        outputs = {"next_state": "float32, the state after this row (feed it back with the next row)",
+                   **({"next_cell": "float32, the LSTM cell state after this row"} if graph.lstm else {}), **outputs}
     if calibration.levels:
         outputs["quantiles"] = f"float32 (batch, horizon, {len(calibration.levels)}), calibrated quantiles at `quantiles`"
     frequencies = {name: {"alias": f.alias, "step": f.step} for name, f in pipeline.frequencies_.items()}
@@ -296,6 +342,7 @@ def sidecar(forecaster: Forecaster, graph: ServingGraph, fmt: str, file_name: st
         "version": SIDECAR_VERSION,
         "grucast": __version__,
         "graph": file_name,
+        "kind": "step" if isinstance(graph, StepGraph) else "window",
         "engine": fmt,
         "opset": OPSET if fmt == "onnx" else None,
         "model": settings.model,

@@ -416,7 +416,7 @@ class Forecaster:
         if log_dir is not None and Path(log_dir).exists() and Path(log_dir).resolve() != (folder / "logs").resolve():
             shutil.copytree(log_dir, folder / "logs", dirs_exist_ok=True)
 
-    def export(self, path: str | Path, format: str = "onnx", overwrite: bool = False) -> Path:
+    def export(self, path: str | Path, format: str = "onnx", overwrite: bool = False, graph: str = "window") -> Path:
         """Write the model as one ONNX or TorchScript file and ``path + ".json"`` beside it.
 
         The graph takes raw recent history and each series' scaler constants and
@@ -427,11 +427,14 @@ class Forecaster:
             path: the graph's file, e.g. ``model.onnx``.
             format: ``"onnx"`` (needs ``pip install 'grucast[export]'``) or ``"torchscript"``.
             overwrite: replace existing files.
+            graph: ``"window"`` (the last ``lookback`` rows in) or ``"step"``
+                (one row and the recurrent state in, the next state out: for
+                streaming services; see :class:`grucast.api.serving_graph.StepGraph`).
         """
         from grucast.api.export import export
 
         self._check_fitted()
-        return export(self, path, format, overwrite)
+        return export(self, path, format, overwrite, graph)
 
     @classmethod
     def load(cls, path: str | Path) -> Forecaster:

@@ -167,3 +167,80 @@ def _nested(levels: list[Tensor], middle: int) -> list[Tensor]:
     for j in range(middle - 1, -1, -1):
         out[j] = torch.minimum(out[j], out[j + 1])
     return out
+
+
+class StepGraph(nn.Module):
+    r"""One step of a recurrent forecaster with its state as input and output, for streaming services.
+
+    .. math::
+        h_t = f\big((x_t - c_b) / s_b,\ h_{t-1}\big), \qquad
+        \hat y_{t+1..t+H} = \mathrm{decoder}(h_t^{(\text{last layer})}, \tilde K_b)\, s_{b,0} + c_{b,0}
+
+    A service keeps :math:`h` per series: it starts from zeros, feeds the last
+    ``lookback`` rows of the history one at a time (after which the forecast is the
+    window model's), then one call per new row. Beyond the first ``lookback`` rows
+    this is the approximate, stateful forecast of :mod:`grucast.api.stream`.
+
+    Args:
+        network: an exportable copy of a one-directional recurrent forecaster
+            without a convolutional front end.
+        radius, shift, median_index, uses_static, uses_categories: as for :class:`ServingGraph`.
+        lstm: the encoder is an LSTM (its cell state is a second state input and output).
+
+    Inputs: ``row`` ``(B, F)`` the raw features of :math:`x_t`; ``known_future``
+    ``(B, H, K)`` when ``K > 0``; ``center``, ``scale`` ``(B, F)``; ``clip_at_zero``
+    ``(B,)``; ``state`` ``(layers, B, hidden)``; ``cell`` (LSTM); ``static``, ``categories``.
+
+    Outputs: ``next_state`` (and ``next_cell``), ``forecast``, ``lower``, ``upper`` ``(B, H)``,
+    and ``quantiles`` ``(B, H, Q)`` for a quantile model.
+    """
+
+    def __init__(
+        self, network: nn.Module, *, n_known: int, radius: Sequence[float], shift: Sequence[Sequence[float]] | None,
+        median_index: int, uses_static: bool, uses_categories: bool, lstm: bool,
+    ) -> None:
+        super().__init__()
+        self.network = network.eval()
+        self.n_known, self.median_index, self.lstm = n_known, median_index, lstm
+        self.uses_static, self.uses_categories = uses_static, uses_categories
+        self.register_buffer("radius", torch.tensor(radius, dtype=torch.float32).reshape(1, -1))
+        self.quantile_model = shift is not None
+        if shift is not None:
+            self.register_buffer("shift", torch.tensor(shift, dtype=torch.float32))
+
+    def input_names(self) -> list[str]:
+        """The graph's input names, in argument order."""
+        names = ["row"] + (["known_future"] if self.n_known else []) + ["center", "scale", "clip_at_zero", "state"]
+        names += ["cell"] if self.lstm else []
+        names += ["static"] if self.uses_static else []
+        names += ["categories"] if self.uses_categories else []
+        return names
+
+    def output_names(self) -> list[str]:
+        """The graph's output names, in order."""
+        states = ["next_state"] + (["next_cell"] if self.lstm else [])
+        return states + ["forecast", "lower", "upper"] + (["quantiles"] if self.quantile_model else [])
+
+    def forward(self, *inputs: Tensor) -> tuple[Tensor, ...]:
+        given = dict(zip(self.input_names(), inputs))
+        center, scale = given["center"], given["scale"]
+        x = ((given["row"] - center) / scale)[:, None, :]  # (B, 1, F)
+        state = (given["state"], given["cell"]) if self.lstm else given["state"]
+        _, next_state = self.network.encoder(x, state)
+        hidden = next_state[0] if self.lstm else next_state
+        future = None
+        if self.n_known:
+            known = slice(1, 1 + self.n_known)
+            future = (given["known_future"] - center[:, None, known]) / scale[:, None, known]
+        pred = self.network.decoder(hidden[-1], future, given.get("static"), given.get("categories"))  # (B, H, Q)
+        m = self.median_index
+        median = pred[:, :, m]
+        ones = torch.ones_like(center[:, :1])
+        to_units = (ones, torch.zeros_like(ones), scale[:, :1], center[:, :1], given["clip_at_zero"][:, None])
+        outputs = [_units(value, *to_units) for value in (median, median - self.radius, median + self.radius)]
+        if self.quantile_model:
+            shifted = pred + self.shift[None]
+            levels = [_units(shifted[:, :, j], *to_units) for j in range(shifted.shape[2])]
+            outputs.append(torch.stack(_nested(levels, m), dim=2))
+        states = list(next_state) if self.lstm else [next_state]
+        return tuple(states + outputs)

@@ -46,6 +46,7 @@ from grucast.errors import InputError, option
 
 if TYPE_CHECKING:
     from grucast.api.forecaster import Forecaster
+    from grucast.data.pipeline import WindowPipeline
 
 #: The stream modes.
 MODES: tuple[str, ...] = ("exact", "stateful")
@@ -217,23 +218,7 @@ class ForecastStream:
         return tuple(None if value is None else value[index] for value in self._static)  # type: ignore[return-value]
 
     def _check_stateful(self) -> None:
-        model, settings = self.forecaster.module_.model, self.forecaster.settings_
-        problems = []
-        if self.pipeline.window_norm_ != "none":
-            problems.append(f"window_norm={self.pipeline.window_norm_!r} rescales every window by its own rows")
-        if settings.multi_step != "direct":
-            problems.append("a recursive model rolls whole windows forward")
-        if getattr(model, "bidirectional", False) or getattr(model.encoder, "bidirectional", False):
-            problems.append("a bidirectional encoder reads each window backwards too")
-        if hasattr(model, "conv"):
-            problems.append("the CNN front end reads several rows at once")
-        if self.pipeline.padded_:
-            problems.append("the model was trained on padded windows")
-        if problems:
-            raise InputError(
-                "stateful streaming carries one state forward, but " + "; ".join(problems)
-                + f"; use mode='exact' (or train with {option('window_norm', 'none')} and a one-directional model)"
-            )
+        check_stateful(self.forecaster, self.pipeline)
 
     def _scaled(self, raw_rows: np.ndarray, rows: np.ndarray) -> Tensor:
         """Raw features ``(S, n, F)`` scaled by each series' scaler, as float32."""
@@ -271,6 +256,28 @@ class ForecastStream:
         summary = state[-1, torch.as_tensor(rows)]  # (S, H) the last layer's state
         future = batch["known_future"] if model.n_future else None
         return model.decoder(summary, future, batch.get("static"), batch.get("categories"))
+
+
+def check_stateful(forecaster: Forecaster, pipeline: WindowPipeline | None = None, what: str = "stateful streaming") -> None:
+    """Refuse a model whose forecasts cannot follow one carried state (the message lists why)."""
+    pipeline = pipeline or forecaster.pipeline_
+    model, settings = forecaster.module_.model, forecaster.settings_
+    problems = []
+    if pipeline.window_norm_ != "none":
+        problems.append(f"window_norm={pipeline.window_norm_!r} rescales every window by its own rows")
+    if settings.multi_step != "direct":
+        problems.append("a recursive model rolls whole windows forward")
+    if getattr(model, "bidirectional", False) or getattr(model.encoder, "bidirectional", False):
+        problems.append("a bidirectional encoder reads each window backwards too")
+    if hasattr(model, "conv"):
+        problems.append("the CNN front end reads several rows at once")
+    if pipeline.padded_:
+        problems.append("the model was trained on padded windows")
+    if problems:
+        raise InputError(
+            f"{what} carries one state forward, but " + "; ".join(problems)
+            + f"; use mode='exact' (or train with {option('window_norm', 'none')} and a one-directional model)"
+        )
 
 
 def _show(time: object) -> str:

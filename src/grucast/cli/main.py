@@ -360,8 +360,11 @@ def predict(run_dir: Path, data_path: Path, future_path: Path | None, out: Path,
               help="onnx (needs pip install 'grucast[export]') or torchscript.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The graph's file (e.g. model.onnx); FILE.json is written beside it.")
+@click.option("--graph", type=click.Choice(["window", "step"]), default="window", show_default=True,
+              help="window: the last lookback rows in, forecasts out; step: one row and the recurrent state in, "
+                   "the next state and forecasts out (streaming services).")
 @click.option("--force", is_flag=True, help="Overwrite --out and its JSON if they exist.")
-def export(run_dir: Path, fmt: str, out: Path, force: bool) -> None:
+def export(run_dir: Path, fmt: str, out: Path, graph: str, force: bool) -> None:
     """Export a trained model as one ONNX or TorchScript file plus the JSON a service needs.
 
     The graph takes the raw last lookback rows of each series (target and
@@ -381,8 +384,8 @@ def export(run_dir: Path, fmt: str, out: Path, force: bool) -> None:
     if fmt == "onnx":
         require_onnx()
     forecaster = _load_run(run_dir)
-    forecaster.export(out, fmt, overwrite=force)
-    click.echo(f"wrote {out} and {sidecar_path(out).name} ({fmt}, {forecaster.settings_.model})")
+    forecaster.export(out, fmt, overwrite=force, graph=graph)
+    click.echo(f"wrote {out} and {sidecar_path(out).name} ({fmt}, {graph} graph, {forecaster.settings_.model})")
 
 
 @cli.command()

@@ -193,3 +193,51 @@ def test_a_damaged_graph_is_refused(data, tmp_path):
     sidecar_path(path).unlink()
     with pytest.raises(RunFolderError, match="does not exist"):
         ExportedGraph(path)
+
+
+@pytest.mark.parametrize("model, options", [("gru", None), ("gru", {"reset_after": False}), ("lstm", None)])
+def test_step_graph_follows_the_stateful_stream(model, options, tmp_path):
+    """Zero state, the window's rows one at a time, then new rows: the stateful stream's forecasts."""
+    frame = household_power_frame().tail(1210).reset_index(drop=True)
+    history = from_dataframe(frame.iloc[:1200], time_col="time", target=list(CHANNELS), freq="h")
+    forecaster = small(model, model_options=options, window_norm="none").fit(history)
+    path = forecaster.export(tmp_path / "step.onnx", graph="step")
+    spec = json.loads(sidecar_path(path).read_text())
+    assert spec["kind"] == "step" and list(spec["outputs"])[:1] == ["next_state"]
+    graph = ExportedGraph(path)
+    stream = forecaster.stream(history, mode="stateful")
+    raw = forecaster.pipeline_.raw_forecast_inputs(history)
+    table = spec["series"]
+    constants = {
+        "center": np.array([table[n]["center"] for n in raw.names], dtype=np.float32),
+        "scale": np.array([table[n]["scale"] for n in raw.names], dtype=np.float32),
+        "clip_at_zero": np.array([float(table[n]["clip_at_zero"]) for n in raw.names], dtype=np.float32),
+    }
+    state = {"state": np.zeros((2, 4, 12), dtype=np.float32)}
+    if model == "lstm":
+        state["cell"] = np.zeros((2, 4, 12), dtype=np.float32)
+
+    def step(row, known):
+        out = graph.run({"row": row.astype(np.float32), "known_future": known.astype(np.float32), **constants, **state})
+        state["state"] = out["next_state"]
+        if model == "lstm":
+            state["cell"] = out["next_cell"]
+        return out["forecast"]
+
+    for t in range(36):
+        forecast = step(raw.history[:, t], raw.known_future)  # known_future matters only for the last row
+    np.testing.assert_allclose(forecast.reshape(-1), stream.forecast()["value"], rtol=1e-4, atol=1e-6)
+    for k in range(1200, 1203):
+        rows = frame.iloc[k : k + 1].melt(id_vars="time", var_name="series", value_name="value")
+        expected = stream.update(rows)
+        new_raw = stream._buffer[:, -1]  # the row just taken in, as raw features
+        known = stream._raw(np.arange(4), np.stack([expected["time"].to_numpy()[i * 6 : (i + 1) * 6] for i in range(4)]),
+                            raw.names).known_future
+        np.testing.assert_allclose(step(new_raw, known).reshape(-1), expected["value"], rtol=1e-4, atol=1e-6)
+
+
+def test_step_graph_refuses_a_window_normalised_model(data, tmp_path):
+    forecaster = small("gru", window_norm="last").fit(data)
+    with pytest.raises(InputError, match="the step graph carries one state forward, but window_norm='last'"):
+        forecaster.export(tmp_path / "step.onnx", graph="step")
+    assert list(tmp_path.iterdir()) == []
