@@ -69,8 +69,6 @@ def test_export_refusals_exit_2_and_write_nothing(trained_run, tmp_path, capsys,
 def test_export_step_graph_from_the_command_line(trained_run, tmp_path, capsys):
     out = tmp_path / "step.onnx"
     code = main(["export", "--run", str(trained_run), "--graph", "step", "--out", str(out)])
-    err = capsys.readouterr().err
-    if json.loads((trained_run / "config.json").read_text())["settings"]["window_norm"] != "none":
-        assert code == 2 and "the step graph carries one state forward" in err and not out.exists()
-    else:
-        assert code == 0 and json.loads((tmp_path / "step.onnx.json").read_text())["kind"] == "step"
+    assert code == 0, capsys.readouterr().err  # the run's window_norm resolved to 'none' on this data
+    spec = json.loads((tmp_path / "step.onnx.json").read_text())
+    assert spec["kind"] == "step" and spec["inputs"]["state"]["shape"] == [1, "batch", 8]
