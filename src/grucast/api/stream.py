@@ -88,6 +88,7 @@ class ForecastStream:
         self.last_time = {series.name: series.time[-1] for series in history}
         self._static = pipeline.static_.encode(history)
         self._state: Tensor | tuple[Tensor, Tensor] | None = None
+        self._cache: dict[object, np.ndarray] = {}
         if mode == "stateful":
             self._check_stateful()
             self._state = self._encode_window()
@@ -98,7 +99,7 @@ class ForecastStream:
         """The current forecasts of ``names`` (all series if omitted), as :meth:`Forecaster.predict` writes them."""
         names = self.names if names is None else names
         rows = np.array([self._position[name] for name in names])
-        times = np.stack([self._frequency[name].future(self.last_time[name], self.pipeline.horizon_) for name in names])
+        times = np.stack([self._future(name, self.pipeline.horizon_) for name in names])
         raw = self._raw(rows, times, names)
         batch = self.pipeline.batch_from_raw(raw, *self._static_rows(rows))
         with torch.no_grad():
@@ -125,17 +126,22 @@ class ForecastStream:
                 gap); nothing is changed then.
         """
         grouped = self._check_rows(rows)
+        by_count: dict[int, list[str]] = {}
         for name, features in grouped.items():
-            row = self._position[name]
-            n = len(features)
+            by_count.setdefault(len(features), []).append(name)
+        lookback = self._buffer.shape[1]
+        for n, names in by_count.items():  # series with as many new rows move together
+            index = np.array([self._position[name] for name in names])
+            features = np.stack([grouped[name] for name in names])  # (S_n, n, F)
             if self.mode == "stateful":
-                self._advance(row, features)
-            keep = max(0, self._buffer.shape[1] - n)
-            self._buffer[row, :keep] = self._buffer[row, -keep:] if keep else self._buffer[row, :0]
-            self._buffer[row, keep:] = features[-self._buffer.shape[1]:]
-            self._observed[row, :keep] = self._observed[row, -keep:] if keep else self._observed[row, :0]
-            self._observed[row, keep:] = True
-            self.last_time[name] = self._times[name][-1]
+                self._advance(index, features)
+            keep = max(0, lookback - n)
+            self._buffer[index] = np.concatenate([self._buffer[index, lookback - keep :], features[:, -lookback:]], axis=1)
+            self._observed[index] = np.concatenate(
+                [self._observed[index, lookback - keep :], np.ones((len(index), lookback - keep), dtype=bool)], axis=1
+            )
+            for name in names:
+                self.last_time[name] = self._times[name][-1]
         return self.forecast(tuple(grouped))
 
     # ---------------------------------------------------------------- checking
@@ -164,10 +170,13 @@ class ForecastStream:
         if np.issubdtype(np.asarray(times).dtype, np.datetime64) or times.dtype == object:
             times = pd.to_datetime(times).to_numpy().astype("datetime64[ns]")
         grouped, self._times = {}, {}
+        order = np.argsort(series, kind="stable")  # each series' rows together, in their given order
+        names, starts = np.unique(series[order], return_index=True)
+        bounds = dict(zip(names, zip(starts, list(starts[1:]) + [len(order)])))
         for name in dict.fromkeys(series):
-            mask = series == name
-            given = times[mask]
-            expected = self._frequency[name].future(self.last_time[name], len(given))
+            take = order[bounds[name][0] : bounds[name][1]]
+            given = times[take]
+            expected = self._future(name, len(given))
             wrong = np.flatnonzero(given != expected)
             if len(wrong):
                 first = int(wrong[0])
@@ -184,28 +193,44 @@ class ForecastStream:
                     "(one step after the last one); give the rows in time order without gaps"
                 )
             self._times[name] = given
-            grouped[name] = self._features(name, given, values[mask])
+            grouped[name] = self._features(given, values[take])
         return grouped
 
-    def _features(self, name: str, times: np.ndarray, values: np.ndarray) -> np.ndarray:
+    def _features(self, times: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Raw feature rows ``(n, F)`` in the pipeline's column order: target, calendar, observed, past covariates."""
         pipeline = self.pipeline
         columns = [values[:, :1]]
         if pipeline.calendar_:
-            columns.append(calendar_features(times, pipeline.calendar_, pipeline.calendar_encoding))
+            columns.append(self._calendar(times))
         if pipeline.padded_:
             columns.append(np.ones((len(times), 1)))
         columns.append(values[:, 1:])
         return np.column_stack(columns)
 
+    def _future(self, name: str, count: int) -> np.ndarray:
+        """The ``count`` times after series ``name``'s last row (shared by series that end together)."""
+        frequency, last = self._frequency[name], self.last_time[name]
+        key = (frequency, last, count)
+        if key not in self._cache:
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[key] = frequency.future(last, count)
+        return self._cache[key]
+
+    def _calendar(self, times: np.ndarray) -> np.ndarray:
+        """Calendar features of ``times`` (computed once per distinct run of times)."""
+        key = ("calendar", times.tobytes())
+        if key not in self._cache:
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[key] = calendar_features(times, self.pipeline.calendar_, self.pipeline.calendar_encoding)
+        return self._cache[key]
+
     # ---------------------------------------------------------------- helpers
 
     def _raw(self, rows: np.ndarray, times: np.ndarray, names: tuple[str, ...]) -> RawInputs:
         pipeline = self.pipeline
-        known = [
-            calendar_features(t, pipeline.calendar_, pipeline.calendar_encoding) if pipeline.calendar_
-            else np.zeros((len(t), 0)) for t in times
-        ]
+        known = [self._calendar(t) if pipeline.calendar_ else np.zeros((len(t), 0)) for t in times]
         if pipeline.padded_:
             known = [np.column_stack([k, np.ones(len(k))]) for k in known]
         return RawInputs(
@@ -235,19 +260,20 @@ class ForecastStream:
             _, state = model.encoder(model.encoder_input(self._scaled(self._buffer, rows)))
         return state
 
-    def _advance(self, row: int, features: np.ndarray) -> None:
-        """Advance series ``row``'s carried state over new raw rows ``(n, F)``."""
+    def _advance(self, index: np.ndarray, features: np.ndarray) -> None:
+        """Advance the carried states of series ``index`` over their new raw rows ``(S, n, F)``."""
         model = self.forecaster.module_.model
-        x = self._scaled(features[None], np.array([row]))  # (1, n, F)
+        x = self._scaled(features, index)  # (S, n, F)
+        rows = torch.as_tensor(index)
         state = self._state
         with torch.no_grad():
             if isinstance(state, tuple):  # LSTM: (h, c)
                 h, c = state
-                _, (h_row, c_row) = model.encoder(x, (h[:, row : row + 1].contiguous(), c[:, row : row + 1].contiguous()))
-                h[:, row : row + 1], c[:, row : row + 1] = h_row, c_row
+                _, (h_new, c_new) = model.encoder(x, (h[:, rows].contiguous(), c[:, rows].contiguous()))
+                h[:, rows], c[:, rows] = h_new, c_new
             else:
-                _, h_row = model.encoder(x, state[:, row : row + 1].contiguous())
-                state[:, row : row + 1] = h_row
+                _, h_new = model.encoder(x, state[:, rows].contiguous())
+                state[:, rows] = h_new
 
     def _decode(self, batch: Mapping[str, Tensor], rows: np.ndarray) -> Tensor:
         """Forecasts ``(S, H, Q)`` from the carried states of series ``rows``."""
