@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -123,47 +126,26 @@ def test_known_covariates_and_window_norm_export(tmp_path):
 
 
 def test_the_json_is_enough_to_serve_with_onnxruntime_alone(data, tmp_path):
-    """Build the inputs from raw rows and the JSON only (no grucast object), run onnxruntime, compare."""
+    """examples/serve_onnx.py (numpy, onnxruntime and the JSON; no grucast) gives predict's forecasts."""
+    spec_path = Path(__file__).resolve().parents[3] / "examples" / "serve_onnx.py"
+    module_spec = importlib.util.spec_from_file_location("serve_onnx", spec_path)
+    serve = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(serve)
     forecaster = fitted("gru", data)
     path = forecaster.export(tmp_path / "model.onnx")
     spec = json.loads(sidecar_path(path).read_text())
     assert spec["opset"] == 17 and spec["lookback"] == 36 and spec["horizon"] == 6
-    assert spec["columns"][0] == "global_active_power" or spec["columns"][0] == spec["target"]
+    assert spec["columns"] == ["value", "hour_sin", "hour_cos", "day_of_week_sin", "day_of_week_cos"]
     frame = household_power_frame().tail(1200)
-    names = list(CHANNELS)
-    lookback = spec["lookback"]
-    last = frame.tail(lookback)
-    history = np.zeros((len(names), lookback, len(spec["columns"])), dtype=np.float32)
-    hours = last["time"].dt.hour.to_numpy()
-    calendar = {}
-    for feature in spec["calendar"]["features"]:
-        assert feature in ("hour", "day_of_week")  # a week and a half of hours covers these twice
-        value = hours if feature == "hour" else last["time"].dt.day_of_week.to_numpy()
-        period = 24 if feature == "hour" else 7
-        calendar[f"{feature}_sin"] = np.sin(2 * np.pi * value / period)
-        calendar[f"{feature}_cos"] = np.cos(2 * np.pi * value / period)
-    for b, name in enumerate(names):
-        history[b, :, 0] = last[name].to_numpy()
-        for j, column in enumerate(spec["columns"][1:], start=1):
-            history[b, :, j] = calendar[column]
-    future_times = last["time"].iloc[-1] + pd.to_timedelta(np.arange(1, 7), unit="h")
-    known = np.zeros((len(names), 6, len(spec["known_columns"])), dtype=np.float32)
-    for j, column in enumerate(spec["known_columns"]):
-        feature, part = column.rsplit("_", 1)
-        value = future_times.hour if feature == "hour" else future_times.day_of_week
-        angle = 2 * np.pi * np.asarray(value) / (24 if feature == "hour" else 7)
-        known[:, :, j] = np.sin(angle) if part == "sin" else np.cos(angle)
-    table = spec["series"]
-    feeds = {
-        "history": history, "known_future": known,
-        "center": np.array([table[n]["center"] for n in names], dtype=np.float32),
-        "scale": np.array([table[n]["scale"] for n in names], dtype=np.float32),
-        "clip_at_zero": np.array([float(table[n]["clip_at_zero"]) for n in names], dtype=np.float32),
+    history = {
+        name: [(pd.Timestamp(t).to_pydatetime(), [float(v)]) for t, v in zip(frame["time"], frame[name])]
+        for name in CHANNELS
     }
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    forecast = session.run(["forecast"], {k: feeds[k] for k in spec["inputs"]})[0]
-    expected = forecaster.predict(data)["value"].to_numpy().reshape(len(names), 6)
-    np.testing.assert_allclose(forecast, expected, rtol=1e-4, atol=1e-6)
+    got = serve.forecast(spec, session, history, timedelta(hours=1))
+    expected = forecaster.predict(data)
+    for name in CHANNELS:
+        np.testing.assert_allclose(got[name], expected[expected["series"] == name]["value"], rtol=1e-4, atol=1e-6)
 
 
 def test_export_refuses_existing_files_and_writes_nothing_on_failure(data, tmp_path, monkeypatch):
