@@ -150,6 +150,8 @@ class ForecastStream:
         """``{series: (n, F) raw features}`` of valid new rows, or a :class:`DataError` naming the first bad one."""
         if not isinstance(rows, pd.DataFrame):
             raise InputError(f"update expects a pandas DataFrame of new rows, got {type(rows).__name__}")
+        if rows.empty:
+            raise DataError("update got no rows; give at least one new observation")
         pipeline = self.pipeline
         time_col = pipeline.time_column_ or "time"
         needed = [time_col, pipeline.target_, *pipeline.past_covariates_]

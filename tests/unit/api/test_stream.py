@@ -79,6 +79,7 @@ def test_stateful_refuses_window_normalised_models():
     (lambda: long_rows(START, START + 1).assign(series="elsewhere"), "series ['elsewhere'] are not in this stream"),
     (lambda: long_rows(START, START + 1).drop(columns="value"), "the new rows lack the column(s) ['value']"),
     (lambda: long_rows(START, START + 1).assign(value=np.nan), "has a missing value"),
+    (lambda: long_rows(START, START), "update got no rows; give at least one new observation"),
 ])
 def test_bad_rows_are_refused_and_change_nothing(model, rows, message):
     stream = model.stream(upto(START))
