@@ -50,6 +50,7 @@ def cli() -> None:
       grucast demo                                   # the shipped hourly electricity data
       grucast train --data load.csv --time-col time --target load --out runs/load
       grucast predict --run runs/load --data load.csv --out forecast.csv
+      grucast export --run runs/load --format onnx --out runs/load/model.onnx
     """
 
 
