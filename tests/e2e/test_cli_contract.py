@@ -31,7 +31,7 @@ def last_error_line(err: str) -> str:
     (DataError("column 'x' is wrong; fix it"), 2),
 ])
 def test_the_exit_code_comes_from_the_exception_type(raised, code, load_csv, tmp_path, capsys, monkeypatch):
-    def fail(self, data, run_dir=None):
+    def fail(self, data, run_dir=None, **options):
         raise raised
 
     monkeypatch.setattr("grucast.api.forecaster.Forecaster.fit", fail)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import warnings
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,10 +22,11 @@ from grucast.api.inference import forecast_dataset
 from grucast.api.intervals import Calibration, calibrate, calibration_sample, nested
 from grucast.api.run_folder import read_json, staged_folder
 from grucast.api.scoring import Scores, baseline_windows, score_windows
-from grucast.data.errors import DataError
+from grucast.data.errors import DataError, DataWarning
 from grucast.data.frame import SeriesSet
 from grucast.data.future import FutureCovariates
 from grucast.data.pipeline import WindowedData, WindowPipeline
+from grucast.data.times import TimeBasis, output_times
 from grucast.errors import InputError, InputTypeError, NotFittedError, RunFolderError, option
 from grucast.settings import Settings
 from grucast.training.devices import check_accelerator, check_precision
@@ -33,6 +35,9 @@ from grucast.training.module import ForecastModule
 
 #: The files every run folder holds (see :meth:`Forecaster.save`).
 RUN_FILES = ("config.json", "pipeline.json", "intervals.json", "model.safetensors")
+
+if TYPE_CHECKING:
+    from grucast.api.stream import ForecastStream
 
 _D = _settings.defaults()
 
@@ -131,7 +136,10 @@ class Forecaster:
 
     # ------------------------------------------------------------------ fit
 
-    def fit(self, data: SeriesSet, run_dir: str | Path | None = None, callbacks: Sequence[Any] = ()) -> Forecaster:
+    def fit(
+        self, data: SeriesSet, run_dir: str | Path | None = None, callbacks: Sequence[Any] = (),
+        warm_start: bool = False, checkpoints: str | Path | None = None, resume: bool = False,
+    ) -> Forecaster:
         """Check the settings, fit the pipeline, train the model, calibrate the intervals.
 
         Args:
@@ -140,6 +148,17 @@ class Forecaster:
                 if omitted (:meth:`save` writes the run folder to keep).
             callbacks: more Lightning callbacks for the training run (the tuner's
                 pruning callback, for one).
+            warm_start: continue from this fitted (or loaded) forecaster: its weights
+                and fitted pipeline are kept (the scalers of the series it knows; a
+                new series gets one fitted on its own training part), the data is
+                split by the same rule, and training runs with the current training
+                settings (``epochs``, ``lr``, ``patience``, ...) and its own early
+                stopping. The model and data settings must stay as fitted.
+            checkpoints: folder for ``best.ckpt`` and ``last.ckpt`` (rewritten after
+                every epoch); ``run_dir/checkpoints`` if omitted.
+            resume: continue an interrupted fit from ``checkpoints/last.ckpt``: same
+                data and settings; the weights, optimiser, schedule, early stopping,
+                epoch and shuffle order carry on where they stopped.
 
         Returns:
             ``self``, fitted.
@@ -149,6 +168,9 @@ class Forecaster:
                 f"fit expects a SeriesSet, got {type(data).__name__}; read files with grucast.data.read_series "
                 "or convert a DataFrame with grucast.data.from_dataframe"
             )
+        if warm_start:
+            self._check_fitted()
+            return self._fit_more(data, run_dir, callbacks, checkpoints, resume)
         settings = Settings(**self.get_params())
         check_accelerator(settings.accelerator)
         check_precision(settings.precision, settings.accelerator)
@@ -163,11 +185,22 @@ class Forecaster:
             )
         torch.manual_seed(settings.seed)
         module = ForecastModule(settings.make_model(pipeline), settings)
+        return self._train(module, pipeline, windows, settings, run_dir, callbacks, checkpoints, resume)
+
+    def _train(
+        self, module: ForecastModule, pipeline: WindowPipeline, windows: WindowedData, settings: Settings,
+        run_dir: str | Path | None, callbacks: Sequence[Any], checkpoints: str | Path | None = None,
+        resume: bool = False,
+    ) -> Forecaster:
+        """Train ``module`` on ``windows`` and set the fitted attributes."""
         owned_dir = run_dir is None
         work_dir = Path(tempfile.mkdtemp(prefix="grucast-")) if owned_dir else Path(run_dir)
         if owned_dir:  # the log and checkpoint live as long as this forecaster (save() copies the log)
             weakref.finalize(self, shutil.rmtree, work_dir, True)
-        result = fit_module(module, windows.train, windows.val, settings, work_dir, callbacks)
+        result = fit_module(
+            module, windows.train, windows.val, settings, work_dir, callbacks,
+            checkpoints=Path(checkpoints) if checkpoints is not None else None, resume=resume,
+        )
         module.cpu().eval()
 
         self.settings_ = settings
@@ -178,6 +211,40 @@ class Forecaster:
         self._log_dir = result.log_dir
         self.calibration_ = self._calibrate(windows)
         return self
+
+    def _fit_more(
+        self, data: SeriesSet, run_dir: str | Path | None, callbacks: Sequence[Any],
+        checkpoints: str | Path | None, resume: bool,
+    ) -> Forecaster:
+        """:meth:`fit` with ``warm_start``: continue training the fitted network on ``data``."""
+        fitted = self.settings_
+        given = Settings(**{**self.get_params(), "progress": self.progress})
+        for name in _settings.names():
+            if _settings.describe(name)["group"] == "training":
+                continue
+            value, kept = getattr(given, name), getattr(fitted, name)
+            if value != kept and value is not None and value != "auto":
+                raise InputError(
+                    f"fine-tuning keeps the fitted model and data handling, but {option(name, value)} differs from "
+                    f"the fitted {option(name, kept)}; change only training settings (epochs, lr, patience, ...), "
+                    "or train a new model"
+                )
+        for series in data:
+            known = self.pipeline_.frequencies_.get(series.name)
+            if known is not None and known != series.frequency:
+                raise DataError(
+                    f"series {series.name!r} has frequency {series.frequency.alias!r} but the model was trained on "
+                    f"{known.alias!r} data; give series of the training frequency"
+                )
+        pipeline, notes = self.pipeline_.with_new_series(data, rows="train")
+        for note in notes:
+            warnings.warn(note, DataWarning, stacklevel=3)
+        windows = pipeline.transform(data, stride=given.stride)
+        training = {name: getattr(given, name) for name in _settings.names()
+                    if _settings.describe(name)["group"] == "training"}
+        settings = fitted.replace(**training)
+        module = ForecastModule(self.module_.model.train(), settings)
+        return self._train(module, pipeline, windows, settings, run_dir, callbacks, checkpoints, resume)
 
     def _calibrate(self, windows: WindowedData) -> Calibration:
         """Fit the bands on the validation windows (the training windows when there are none)."""
@@ -209,8 +276,11 @@ class Forecaster:
 
         Args:
             history: the series to continue; the training data if omitted (only
-                right after :meth:`fit`). Every series must be one the model was
-                fitted on, with at least ``lookback`` rows.
+                right after :meth:`fit`), each with at least ``lookback`` rows. A
+                series the model was not fitted on is forecast from its own history
+                (scaled by a scaler fitted on its given rows; a
+                :class:`~grucast.data.DataWarning` says so), unless the model
+                learned a vector per training series (``series_embedding``).
             future: the known covariates over the horizon, when the model has any:
                 a :class:`~grucast.data.FutureCovariates` (values by time, e.g. from
                 :func:`grucast.data.read_future`); a DataFrame with the history's time
@@ -228,19 +298,27 @@ class Forecaster:
         self._check_fitted()
         if history is None:
             history = self._training_data()
-        history = self.pipeline_.without_excluded(history)
+        pipeline = self.pipeline_for(history)
+        history = pipeline.without_excluded(history)
         if isinstance(future, pd.DataFrame):
             future = self._future_from_frame(future, history)
-        batch, times = self.pipeline_.forecast_inputs(history, future)
+        batch, times = pipeline.forecast_inputs(history, future)
         with torch.no_grad():
             pred = self.module_(batch)  # (S, H, Q), model units
-        origin = np.array([len(series) - 1 for series in history])
-        outputs = self._to_units(pred, batch, history, origin, with_baselines=False)
+        return self.forecast_frame(pred, batch, history.names, times, pipeline, basis=history.time_basis)
+
+    def forecast_frame(
+        self, pred: torch.Tensor, batch: dict[str, torch.Tensor], names: Sequence[str], times: np.ndarray,
+        pipeline: WindowPipeline, basis: TimeBasis | None = None,
+    ) -> pd.DataFrame:
+        """Model outputs ``(S, H, Q)`` for series ``names`` as :meth:`predict`'s table, in the data's units
+        (times in the zone of ``basis``, the history's :attr:`~grucast.data.SeriesSet.time_basis`)."""
+        outputs = self._to_units(pred, batch, names, None, with_baselines=False, pipeline=pipeline)
         horizon = self.settings_.horizon
         frame = {
-            "series": np.repeat(np.array(history.names, dtype=object), horizon),
-            "time": history.output_times(times.reshape(-1)),
-            "step": np.tile(np.arange(1, horizon + 1), len(history)),
+            "series": np.repeat(np.array(names, dtype=object), horizon),
+            "time": output_times(times.reshape(-1), basis),
+            "step": np.tile(np.arange(1, horizon + 1), len(names)),
             "value": outputs.pop("forecast").reshape(-1),
         }
         frame.update({key: values.reshape(-1) for key, values in outputs.items()})
@@ -260,6 +338,31 @@ class Forecaster:
             frame, columns=self.pipeline_.known_covariates_, time_col=history.time_column, series_col=series_col,
             series=history.names, basis=history.time_basis,
         )
+
+    def stream(self, history: SeriesSet, mode: str = "exact") -> ForecastStream:
+        """Forecasts that follow new observations: ``stream.update(rows)`` returns the next forecasts.
+
+        Args:
+            history: the series so far.
+            mode: ``"exact"`` (the same forecasts as :meth:`predict` on the extended
+                history) or ``"stateful"`` (carries the hidden state, one step per
+                row; approximate). See :mod:`grucast.api.stream`.
+        """
+        from grucast.api.stream import ForecastStream
+
+        self._check_fitted()
+        return ForecastStream(self, history, mode)
+
+    def pipeline_for(self, history: SeriesSet) -> WindowPipeline:
+        """The fitted pipeline, extended by the series of ``history`` it was not fitted on (a warning each).
+
+        See :meth:`grucast.data.WindowPipeline.with_new_series`.
+        """
+        self._check_fitted()
+        pipeline, notes = self.pipeline_.with_new_series(history)
+        for note in notes:
+            warnings.warn(note, DataWarning, stacklevel=3)
+        return pipeline
 
     def windows(self, data: SeriesSet | None = None) -> WindowedData:
         """``data`` cut into train, validation and test windows as in :meth:`fit` (the training data if omitted)."""
@@ -339,6 +442,26 @@ class Forecaster:
         if log_dir is not None and Path(log_dir).exists() and Path(log_dir).resolve() != (folder / "logs").resolve():
             shutil.copytree(log_dir, folder / "logs", dirs_exist_ok=True)
 
+    def export(self, path: str | Path, format: str = "onnx", overwrite: bool = False, graph: str = "window") -> Path:
+        """Write the model as one ONNX or TorchScript file and ``path + ".json"`` beside it.
+
+        The graph takes raw recent history and each series' scaler constants and
+        returns forecasts in the data's units (see :mod:`grucast.api.export`); the
+        JSON lists what stays outside it (columns, calendar rules, scaler constants).
+
+        Args:
+            path: the graph's file, e.g. ``model.onnx``.
+            format: ``"onnx"`` (needs ``pip install 'grucast[export]'``) or ``"torchscript"``.
+            overwrite: replace existing files.
+            graph: ``"window"`` (the last ``lookback`` rows in) or ``"step"``
+                (one row and the recurrent state in, the next state out: for
+                streaming services; see :class:`grucast.api.serving_graph.StepGraph`).
+        """
+        from grucast.api.export import export
+
+        self._check_fitted()
+        return export(self, path, format, overwrite, graph)
+
     @classmethod
     def load(cls, path: str | Path) -> Forecaster:
         """A fitted forecaster from a run folder (on the CPU, wherever it was trained).
@@ -399,16 +522,17 @@ class Forecaster:
         return self._training_windows().data
 
     def _to_units(
-        self, pred: torch.Tensor, batch: dict[str, torch.Tensor], data: SeriesSet, origin: np.ndarray,
-        with_baselines: bool = True,
+        self, pred: torch.Tensor, batch: dict[str, torch.Tensor], data: SeriesSet | Sequence[str],
+        origin: np.ndarray | None, with_baselines: bool = True, pipeline: WindowPipeline | None = None,
     ) -> dict[str, np.ndarray]:
         """Model outputs ``(B, H, Q)`` as ``(B, H)`` arrays in the data's units.
 
         Returns ``forecast`` (the point forecast, a quantile model's median), ``lower``
         and ``upper`` (the conformal band), a quantile model's calibrated ``q<level>``
-        and, with ``with_baselines``, the baselines' bands ``<baseline>_q<level>``.
+        and, with ``with_baselines`` (which needs the series and ``origin``), the
+        baselines' bands ``<baseline>_q<level>``.
         """
-        calibration, pipeline = self.calibration_, self.pipeline_
+        calibration, pipeline = self.calibration_, pipeline or self.pipeline_
         median = pred[..., self._median_index : self._median_index + 1]  # (B, H, 1)
         radius = torch.as_tensor(calibration.radius, dtype=pred.dtype).reshape(1, -1, 1)
         point = pipeline.inverse(torch.cat([median, median - radius, median + radius], dim=-1), batch, data)

@@ -53,6 +53,9 @@ def train_run(
     plots: bool = True,
     extra_files: dict[str, str] | None = None,
     future: FutureCovariates | None = None,
+    warm_start: bool = False,
+    checkpoints: Path | None = None,
+    resume: bool = False,
 ) -> dict[str, Any]:
     """Fit, evaluate on the test split beside the baselines, and write the run folder.
 
@@ -70,13 +73,16 @@ def train_run(
         future: the known covariates after the end of each series, for ``future.csv``
             (``data.future`` if omitted); without them a model with known covariates
             writes no ``future.csv``, and a note says why.
+        warm_start: continue from a fitted forecaster (``grucast train --init-from``).
+        checkpoints, resume: where the resumable checkpoints go, and continue from
+            them (see :meth:`Forecaster.fit`).
 
     Returns:
         The content of ``metrics.json``.
     """
     with staged_folder(out, force, flag) as folder:
         echo(f"training {forecaster.model} on {len(data)} series ({sum(data.lengths.values())} rows) ...")
-        forecaster.fit(data, run_dir=folder)
+        forecaster.fit(data, run_dir=folder, warm_start=warm_start, checkpoints=checkpoints, resume=resume)
         forecaster.write(folder)
         shutil.rmtree(folder / "checkpoints", ignore_errors=True)  # model.safetensors holds the best weights
         scores = forecaster.evaluate()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import shutil
 import time
 import traceback
 import warnings
@@ -49,6 +50,7 @@ def cli() -> None:
       grucast demo                                   # the shipped hourly electricity data
       grucast train --data load.csv --time-col time --target load --out runs/load
       grucast predict --run runs/load --data load.csv --out forecast.csv
+      grucast export --run runs/load --format onnx --out runs/load/model.onnx
     """
 
 
@@ -196,6 +198,11 @@ def demo(out: Path | None, epochs: int, max_batches: int, seed: int, force: bool
 @apply([DATA_OPTION, *READ_OPTIONS, FUTURE_OPTION, *setting_options()])
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Run folder to write [default: runs/<model>-<time>].")
+@click.option("--init-from", "init_from", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Fine-tune: continue from this run folder's weights and fitted scalers (new series get their "
+                   "own); only training options (--epochs, --lr, --patience, ...) may change.")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted `grucast train` with the same options and --out from its last epoch.")
 @apply(OUTPUT_OPTIONS)
 @click.pass_context
 def train(ctx: click.Context, **given: Any) -> None:
@@ -214,21 +221,45 @@ def train(ctx: click.Context, **given: Any) -> None:
     from grucast.api import Forecaster
     from grucast.api.run_folder import check_output_dir
     from grucast.api.runs import train_run
+    from grucast.data import DataWarning
 
     values = merged(ctx, given)
     quiet = bool(values["quiet"])
     settings = settings_from(values, **({"progress": False} if quiet else {}))
     echo = _echo(quiet)
+    init_from = values["init_from"]
     out = values["out"] or Path("runs") / time.strftime(f"{settings.model}-%Y%m%d-%H%M%S")
     check_output_dir(out, bool(values["force"]))  # refuse early, before reading the data
-    data, notes = _read_data(values["data_path"], values)
+    checkpoints = resume_folder(out)
+    if values["resume"] and not (checkpoints / "last.ckpt").is_file():
+        raise RunFolderError(
+            f"there is no interrupted training of '{out}' to resume ({checkpoints / 'last.ckpt'} does not exist); "
+            "run the command without --resume"
+        )
+    if init_from is not None:
+        forecaster = _load_run(init_from)
+        given_settings = {k: v for k, v in values.items() if k in settings_names() and v is not None}
+        forecaster.set_params(**given_settings, **({"progress": False} if quiet else {}))
+        overrides = {key: values.get(key) for key in READ_KEYS}
+        data, read_options = _read_like_run(init_from, values["data_path"], overrides)
+        values = {**values, **read_options}
+        notes: list[str] = []
+    else:
+        forecaster = Forecaster(**settings.to_dict())
+        data, notes = _read_data(values["data_path"], values)
     future = _read_future(values["future_path"], values, data, data.known_covariates)
     for note in notes:
         echo(f"note: {note}")
-    metrics = train_run(
-        data, Forecaster(**settings.to_dict()), out, force=bool(values["force"]), echo=echo, future=future,
-        extra_files={"data.json": _data_json(values["data_path"], values)},
-    )
+    with warnings.catch_warnings(record=True) as caught, _resumable(checkpoints, echo):
+        warnings.simplefilter("always", DataWarning)
+        metrics = train_run(
+            data, forecaster, out, force=bool(values["force"]), echo=echo, future=future,
+            extra_files={"data.json": _data_json(values["data_path"], values)}, warm_start=init_from is not None,
+            checkpoints=checkpoints, resume=bool(values["resume"]),
+        )
+    for warning in caught:
+        if issubclass(warning.category, DataWarning) and str(warning.message) not in metrics["notes"]:
+            echo(f"note: {warning.message}")
     if not quiet:
         _print_metrics(metrics, click.echo)
         for note in metrics["notes"]:
@@ -236,6 +267,30 @@ def train(ctx: click.Context, **given: Any) -> None:
                 echo(f"note: {note}")
     click.echo(f"wrote {out}/ (metrics.json, forecasts.csv, report.md, model.safetensors"
                + (", future.csv)" if (out / "future.csv").exists() else ")"))
+
+
+def resume_folder(out: Path) -> Path:
+    """Where `grucast train --out OUT` keeps its resumable checkpoints while it trains: ``.OUT.checkpoints`` beside OUT."""
+    return out.parent / f".{out.name}.checkpoints"
+
+
+@contextlib.contextmanager
+def _resumable(checkpoints: Path, echo: Callable[[str], None]) -> Iterator[None]:
+    """Remove the checkpoints when training succeeds; keep them, and say how to resume, when it stops after an epoch."""
+    existed = checkpoints.exists()
+    try:
+        yield
+    except BaseException:
+        if (checkpoints / "last.ckpt").is_file():
+            click.echo(
+                f"note: training stopped; its last epoch is kept in {checkpoints}/: run the same command with "
+                "--resume to continue",
+                err=True,
+            )
+        elif not existed:
+            shutil.rmtree(checkpoints, ignore_errors=True)
+        raise
+    shutil.rmtree(checkpoints, ignore_errors=True)
 
 
 def _run_options(command: Callable) -> Callable:
@@ -253,25 +308,81 @@ def _run_options(command: Callable) -> Callable:
 @_run_options
 @FUTURE_OPTION
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV file to write.")
+@click.option("--engine", type=click.Choice(["torch", "onnx", "torchscript"]), default="torch", show_default=True,
+              help="What computes the forecasts: the model in torch, or its exported graph (the run's model.onnx / "
+                   "model.pt, exported now when the run has none).")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
-def predict(run_dir: Path, data_path: Path, future_path: Path | None, out: Path, force: bool, **overrides: Any) -> None:
+def predict(run_dir: Path, data_path: Path, future_path: Path | None, out: Path, engine: str, force: bool,
+            **overrides: Any) -> None:
     """Forecast the horizon after the end of each series with a trained model.
 
     Writes series, time, step, value, lower, upper (the conformal interval); times
-    continue at each series' frequency.
+    continue at each series' frequency. Series the model was not trained on are
+    forecast from their own history (a note each), unless it learned a vector per series.
 
     Example: grucast predict --run runs/load --data load.csv --out forecast.csv
     """
     from grucast.api.run_folder import check_output_file
+    from grucast.data import DataWarning
 
     check_output_file(out, force)
+    if engine == "onnx":
+        from grucast.api.export import require_onnx
+
+        require_onnx()  # say how to install it before any work
     forecaster = _load_run(run_dir)
     data, options = _read_like_run(run_dir, data_path, overrides)
     future = _read_future(future_path, options, data, forecaster.pipeline_.known_covariates_)
-    frame = forecaster.predict(data, future)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        if engine == "torch":
+            frame = forecaster.predict(data, future)
+        else:
+            from grucast.api.export import predict_with_engine
+
+            frame, note = predict_with_engine(forecaster, run_dir, data, future, engine)
+            click.echo(f"note: {note}", err=True)
+    for warning in caught:
+        if issubclass(warning.category, DataWarning):
+            click.echo(f"note: {warning.message}", err=True)
     with _output_file(out, force) as staging:
         frame.to_csv(staging, index=False)
     click.echo(f"wrote {len(frame)} forecasts ({len(data)} series x {forecaster.settings_.horizon} steps) to {out}")
+
+
+@cli.command()
+@click.option("--run", "run_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Run folder written by `grucast train`.")
+@click.option("--format", "fmt", type=click.Choice(["onnx", "torchscript"]), default="onnx", show_default=True,
+              help="onnx (needs pip install 'grucast[export]') or torchscript.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The graph's file (e.g. model.onnx); FILE.json is written beside it.")
+@click.option("--graph", type=click.Choice(["window", "step"]), default="window", show_default=True,
+              help="window: the last lookback rows in, forecasts out; step: one row and the recurrent state in, "
+                   "the next state and forecasts out (streaming services).")
+@click.option("--force", is_flag=True, help="Overwrite --out and its JSON if they exist.")
+def export(run_dir: Path, fmt: str, out: Path, graph: str, force: bool) -> None:
+    """Export a trained model as one ONNX or TorchScript file plus the JSON a service needs.
+
+    The graph takes the raw last lookback rows of each series (target and
+    covariates, in the data's units), the horizon's known inputs and each series'
+    scaler constants, and returns forecasts, interval bounds (and quantiles) in the
+    data's units. FILE.json lists the input columns, the calendar rules, the scaler
+    constants per series and the opset. Save it in the run folder as model.onnx
+    (or model.pt) and `grucast predict --engine onnx` uses it.
+
+    Example: grucast export --run runs/load --format onnx --out runs/load/model.onnx
+    """
+    from grucast.api.export import require_onnx, sidecar_path
+    from grucast.api.run_folder import check_output_file
+
+    check_output_file(out, force)
+    check_output_file(sidecar_path(out), force)
+    if fmt == "onnx":
+        require_onnx()
+    forecaster = _load_run(run_dir)
+    forecaster.export(out, fmt, overwrite=force, graph=graph)
+    click.echo(f"wrote {out} and {sidecar_path(out).name} ({fmt}, {graph} graph, {forecaster.settings_.model})")
 
 
 @cli.command()

@@ -17,6 +17,7 @@ validation or test period can change what training sees: the scaler, every
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,28 @@ def default_window(frequency: Frequency) -> tuple[int, int]:
     base = {"H": "h", "T": "h", "m": "h", "S": "h"}.get(base, base)
     horizon = DEFAULT_HORIZON.get(base, 1)
     return max(DEFAULT_LOOKBACK.get(base, 48), 2 * horizon), horizon
+
+
+@dataclass(frozen=True, eq=False)
+class RawInputs:
+    """Unscaled inputs for forecasting past the end of each series (see :meth:`WindowPipeline.raw_forecast_inputs`).
+
+    Attributes:
+        history: ``(S, lookback, F)`` float64, the last ``lookback`` rows of each
+            series' features in :attr:`WindowPipeline.feature_names_` order (zeros
+            before the first row of a short series).
+        observed: ``(S, lookback)`` bool, False on those padded rows.
+        known_future: ``(S, horizon, K)`` float64, the known inputs of each forecast
+            step (known covariates, calendar features, ``observed``).
+        times: ``(S, horizon)`` the forecast steps' times.
+        names: the series, in row order.
+    """
+
+    history: np.ndarray
+    observed: np.ndarray
+    known_future: np.ndarray
+    times: np.ndarray
+    names: tuple[str, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -242,29 +265,22 @@ class WindowPipeline:
             )
         return WindowedData(data=data, plan=plan, pipeline=self, **parts)
 
-    def forecast_inputs(
+    def raw_forecast_inputs(
         self, history: SeriesSet, future: FutureCovariates | Mapping[str, np.ndarray] | None = None
-    ) -> tuple[dict[str, Tensor], np.ndarray]:
-        """Inputs for forecasting the ``horizon`` steps after the end of every series.
+    ) -> RawInputs:
+        """The unscaled inputs that forecast the ``horizon`` steps after the end of every series.
 
-        Only the last ``lookback`` rows of each series are read, scaled with the
-        fitted scaler.
+        What :meth:`forecast_inputs` scales, and what an exported graph takes
+        (:mod:`grucast.api.export`): the last ``lookback`` rows of each series'
+        features (:attr:`feature_names_`: target, known covariates, calendar
+        features, past-only covariates) and the horizon's known inputs, in the
+        data's units.
 
         Args:
-            history: the series to continue; each must be one the pipeline knows.
-            future: the known covariates over the horizon, when the model has any:
-                a :class:`~grucast.data.future.FutureCovariates` (looked up by time),
-                or ``{series: (horizon, K) array}`` in step order; ``history.future``
-                (rows of the data file with an empty target) if omitted.
-
-        Returns:
-            A batch like a :class:`WindowDataset` batch (without ``y``), one row per
-            series (``series`` numbers them in ``history``'s order), and the
-            ``(S, horizon)`` future times.
+            history, future: as for :meth:`forecast_inputs`.
 
         Raises:
-            DataError: a series is shorter than ``lookback``, unknown, or lacks future
-                values of its known covariates (the message names the series and time).
+            DataError: as for :meth:`forecast_inputs`.
         """
         history = self.without_excluded(history)
         self.check_compatible(history)
@@ -288,10 +304,7 @@ class WindowPipeline:
         observed = np.ones((len(history), lookback), dtype=bool)
         for position, series in enumerate(history):
             future_time = series.frequency.future(series.time[-1], horizon)
-            columns = self._columns(series, slice(max(0, len(series) - lookback), len(series)))
-            rows = np.column_stack(
-                [self.scaler_.transform(series.name, j, column) for j, column in enumerate(columns)]
-            )
+            rows = np.column_stack(self._columns(series, slice(max(0, len(series) - lookback), len(series))))
             missing = lookback - len(rows)
             if missing > 0:  # a short history: padded like a training window
                 rows = np.vstack([np.zeros((missing, rows.shape[1])), rows])
@@ -309,31 +322,76 @@ class WindowPipeline:
                 known = np.column_stack([known, calendar_features(future_time, self.calendar_, self.calendar_encoding)])
             if self.padded_:
                 known = np.column_stack([known, np.ones(horizon)])  # forecast steps are observed steps
-            futures.append(np.column_stack(
-                [self.scaler_.transform(series.name, 1 + j, known[:, j]) for j in range(self.n_known_)]
-            ) if self.n_known_ else np.zeros((horizon, 0)))
+            futures.append(known)
             times.append(future_time)
-        x = torch.from_numpy(np.stack(inputs)).float()
-        mask = torch.from_numpy(observed) if self.padded_ else None
-        offset, scale = window_statistics(x, self.window_norm_, mask)
+        return RawInputs(
+            history=np.stack(inputs), observed=observed, known_future=np.stack(futures), times=np.stack(times),
+            names=history.names,
+        )
+
+    def forecast_inputs(
+        self, history: SeriesSet, future: FutureCovariates | Mapping[str, np.ndarray] | None = None
+    ) -> tuple[dict[str, Tensor], np.ndarray]:
+        """Inputs for forecasting the ``horizon`` steps after the end of every series.
+
+        Only the last ``lookback`` rows of each series are read (see
+        :meth:`raw_forecast_inputs`), scaled with the fitted scaler.
+
+        Args:
+            history: the series to continue; each must be one the pipeline knows.
+            future: the known covariates over the horizon, when the model has any:
+                a :class:`~grucast.data.future.FutureCovariates` (looked up by time),
+                or ``{series: (horizon, K) array}`` in step order; ``history.future``
+                (rows of the data file with an empty target) if omitted.
+
+        Returns:
+            A batch like a :class:`WindowDataset` batch (without ``y``), one row per
+            series (``series`` numbers them in ``history``'s order), and the
+            ``(S, horizon)`` future times.
+
+        Raises:
+            DataError: a series is shorter than ``lookback``, unknown, or lacks future
+                values of its known covariates (the message names the series and time).
+        """
+        history = self.without_excluded(history)
+        raw = self.raw_forecast_inputs(history, future)
+        return self.batch_from_raw(raw, *self.static_.encode(history)), raw.times
+
+    def batch_from_raw(self, raw: RawInputs, static: Tensor | None = None, categories: Tensor | None = None) -> dict[str, Tensor]:
+        """The model's batch for :class:`RawInputs`: scaled, window-normalised, with the static inputs.
+
+        Args:
+            raw: unscaled inputs of series this pipeline knows.
+            static, categories: the series' encoded static inputs (see
+                :meth:`grucast.data.static.StaticEncoder.encode`), when the model has any.
+        """
+        rows = self.scaler_.rows(raw.names)
+        center, scale = self.scaler_.center_[rows], self.scaler_.scale_[rows]  # (S, F)
+        inputs = (raw.history - center[:, None, :]) / scale[:, None, :]
+        inputs = inputs * raw.observed[:, :, None]  # padded rows stay zero
+        n_known = self.n_known_
+        futures = (raw.known_future - center[:, None, 1 : 1 + n_known]) / scale[:, None, 1 : 1 + n_known]
+        x = torch.from_numpy(inputs).float()
+        mask = torch.from_numpy(raw.observed) if self.padded_ else None
+        offset, window_scale = window_statistics(x, self.window_norm_, mask)
         if self.window_norm_ != "none":
-            x = normalize_window(x, offset, scale, mask)
+            x = normalize_window(x, offset, window_scale, mask)
         batch = {
             "x": x,
-            "known_future": torch.from_numpy(np.stack(futures)).float(),
-            "series": torch.arange(len(history)),
-            "start": torch.tensor([len(series) - lookback for series in history]),
+            "known_future": torch.from_numpy(futures).float(),
+            "series": torch.arange(len(raw.names)),
             "offset": offset,
-            "scale": scale,
+            "scale": window_scale,
         }
-        static, categories = self.static_.encode(history)
         if static is not None:
             batch["static"] = static
         if categories is not None:
             batch["categories"] = categories
-        return batch, np.stack(times)
+        return batch
 
-    def inverse(self, values: Tensor, batch: Mapping[str, Tensor], data: SeriesSet, *, clip: bool = True) -> np.ndarray:
+    def inverse(
+        self, values: Tensor, batch: Mapping[str, Tensor], data: SeriesSet | Sequence[str], *, clip: bool = True
+    ) -> np.ndarray:
         """Model outputs (or targets) of a batch in the data's units.
 
         Undoes the window normalisation, then the per-series scaler; with ``clip``,
@@ -344,13 +402,14 @@ class WindowPipeline:
                 a forecast, bounds, quantiles).
             batch: the batch they were made for: its ``offset``, ``scale`` and
                 ``series`` (the series' position in ``data``).
-            data: the series the batch was made from.
+            data: the series the batch was made from (or just their names).
             clip: clip at zero where the series was never negative in training.
 
         Returns:
             ``(B, H, K)`` float64.
         """
-        rows = torch.as_tensor(self.scaler_.rows(data.names))[batch["series"].cpu()]
+        names = data.names if isinstance(data, SeriesSet) else tuple(data)
+        rows = torch.as_tensor(self.scaler_.rows(names))[batch["series"].cpu()]
         restored = denormalize(values.cpu(), batch["offset"].cpu(), batch["scale"].cpu())
         out = self.scaler_.inverse_target(restored, rows).numpy()
         if clip:
@@ -370,6 +429,63 @@ class WindowPipeline:
 
     def check_compatible(self, data: SeriesSet) -> None:
         """Refuse data whose columns or series differ from what the pipeline was fitted on."""
+        self._check_columns(data)
+        unknown = [name for name in data.names if name not in self.frequencies_]
+        if unknown:
+            raise DataError(
+                f"series {quote_list(unknown[:5])} were not in the training data, so they have no fitted scaler; "
+                f"the model knows {quote_list(self.series_[:10])}"
+            )
+
+    def with_new_series(self, data: SeriesSet, rows: str = "all") -> tuple[WindowPipeline, tuple[str, ...]]:
+        """A copy that also knows the series of ``data`` it was not fitted on, and a note per such series.
+
+        A global model forecasts a series it never saw from that series' own
+        history: its scaler is fitted on the series' own rows (every given row with
+        ``rows="all"``, for forecasting past the end; its training part with
+        ``rows="train"``, for fine-tuning and evaluation, so its test period stays
+        unseen), its forecasts are clipped at zero when those rows are never
+        negative. Everything else the model learned is shared. The pipeline itself
+        is not changed; the copy is returned (``self`` when nothing is new).
+
+        Raises:
+            DataError: the columns differ from training, a new series' frequency
+                differs from the training series', or the model learned a vector per
+                training series (``series_embedding``), which a new series lacks.
+        """
+        self._check_fitted()
+        data = self.without_excluded(data)
+        new = [series for series in data if series.name not in self.frequencies_]
+        if not new:
+            return self, ()
+        self._check_columns(data)
+        self.static_.encode(data.select([series.name for series in new]))  # refuses a series embedding
+        aliases = {f.alias for f in self.frequencies_.values()}
+        plan = self._plan(data) if rows == "train" else None
+        columns, notes = {}, []
+        for series in new:
+            if series.frequency.alias not in aliases:
+                raise DataError(
+                    f"series {series.name!r} has frequency {series.frequency.alias!r} but the model was trained on "
+                    f"{quote_list(sorted(aliases))} data; give series of the training frequency"
+                )
+            end = plan[series.name].train_end if plan is not None and series.name in plan else len(series)
+            columns[series.name] = self._columns(series, slice(0, end))
+            notes.append(
+                f"series {series.name!r} was not in the training data: forecast by the global model, scaled by a "
+                f"{self.scaler_.kind} scaler fitted on its own {end} rows"
+            )
+        extended = copy.copy(self)
+        extended.scaler_ = self.scaler_.with_series(columns, passthrough=(OBSERVED,))
+        extended.frequencies_ = {**self.frequencies_, **{s.name: s.frequency for s in new}}
+        extended.series_ = tuple(extended.frequencies_)
+        extended.nonnegative_ = {
+            **self.nonnegative_, **{name: bool((cols[0] >= 0).all()) for name, cols in columns.items()}
+        }
+        return extended, tuple(notes)
+
+    def _check_columns(self, data: SeriesSet) -> None:
+        """Refuse data whose column roles differ from training's."""
         self._check_fitted()
         got = {
             "target": data.target, "known covariates": data.known_covariates, "past covariates": data.past_covariates,
@@ -385,12 +501,6 @@ class WindowPipeline:
                     f"the data's {key} {value!r} differ from the model's {expected[key]!r}; "
                     "give the same columns the model was trained on"
                 )
-        unknown = [name for name in data.names if name not in self.frequencies_]
-        if unknown:
-            raise DataError(
-                f"series {quote_list(unknown[:5])} were not in the training data, so they have no fitted scaler; "
-                f"the model knows {quote_list(self.series_[:10])}"
-            )
 
     # ---------------------------------------------------------- save / load
 

@@ -152,6 +152,24 @@ class SeriesScaler:
         shape = (-1,) + (1,) * (value.dim() - 1)
         return value.double() * scale.reshape(shape) + center.reshape(shape)
 
+    def with_series(self, train: Mapping[str, Sequence[np.ndarray]], passthrough: Sequence[str] = ()) -> SeriesScaler:
+        """A fitted copy that also scales the series of ``train``, fitted on their rows alone.
+
+        The rows of the series it already knows are kept as they are.
+
+        Args:
+            train: ``{series: [column, ...]}`` of the new series, as for :meth:`fit`.
+            passthrough: columns left unscaled (as at :meth:`fit`; not saved by :meth:`to_dict`).
+        """
+        self._check_fitted()
+        added = SeriesScaler(self.kind, passthrough=passthrough).fit(train, self.columns_)
+        combined = SeriesScaler(self.kind, passthrough=passthrough)
+        combined.series_ = self.series_ + added.series_
+        combined.columns_ = self.columns_
+        combined.center_ = np.vstack([self.center_, added.center_])
+        combined.scale_ = np.vstack([self.scale_, added.scale_])
+        return combined
+
     def select(self, names: Sequence[str]) -> SeriesScaler:
         """A fitted copy holding only the series ``names``, in that order."""
         rows = [self.index(name) for name in names]

@@ -22,7 +22,7 @@ from lightning.pytorch.loggers import CSVLogger, Logger
 from torch.utils.data import DataLoader
 
 from grucast.data.windows import WindowBatchSampler, WindowDataset
-from grucast.errors import MissingExtraError
+from grucast.errors import MissingExtraError, RunFolderError, option
 from grucast.runtime import keep_freed_memory
 from grucast.settings import Settings
 from grucast.training.module import ForecastModule
@@ -148,6 +148,23 @@ def _quiet_lightning() -> Iterator[None]:
                 one.setLevel(level)
 
 
+class ShuffleState(pl.Callback):
+    """Keeps the training shuffle's random state in the checkpoint, so a resumed run draws the same orders.
+
+    The sampler draws one permutation per epoch from its own generator; the state
+    saved with epoch :math:`k`'s checkpoint is the one that draws epoch :math:`k + 1`'s.
+    """
+
+    def __init__(self, sampler: WindowBatchSampler) -> None:
+        self.sampler = sampler
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return {"generator": self.sampler.generator.get_state()}
+
+    def load_state_dict(self, state_dict: dict[str, torch.Tensor]) -> None:
+        self.sampler.generator.set_state(state_dict["generator"])
+
+
 def fit_module(
     module: ForecastModule,
     train: WindowDataset,
@@ -155,6 +172,8 @@ def fit_module(
     settings: Settings,
     run_dir: Path,
     callbacks: Sequence[pl.Callback] = (),
+    checkpoints: Path | None = None,
+    resume: bool = False,
 ) -> FitResult:
     """Train ``module`` in place; on return it holds the best epoch's weights.
 
@@ -163,9 +182,16 @@ def fit_module(
         train: training windows.
         val: validation windows, or ``None``/empty to monitor the training loss.
         settings: resolved settings (the training ones are read here).
-        run_dir: where the CSV log and the best checkpoint go (and the trackers'
-            logs, unless ``settings.tracking_dir`` names another folder).
+        run_dir: where the CSV log goes (and the trackers' logs, unless
+            ``settings.tracking_dir`` names another folder).
         callbacks: more Lightning callbacks (e.g. timing or custom logging).
+        checkpoints: folder of the checkpoints: ``best.ckpt`` (the best epoch's
+            weights) and ``last.ckpt`` (everything needed to continue: weights,
+            optimiser, schedule, early stopping, epoch, shuffle state), rewritten
+            after every epoch. Default: ``run_dir/checkpoints``.
+        resume: continue from ``checkpoints/last.ckpt`` (an interrupted run with the
+            same data and settings), loaded with ``weights_only=True``: tensors and
+            plain values only, never pickled code.
     """
     if len(train) == 0:
         raise ValueError("no training windows: the training part is shorter than lookback + horizon")
@@ -175,12 +201,21 @@ def fit_module(
     if settings.threads is not None:
         torch.set_num_threads(settings.threads)
     run_dir = Path(run_dir)
+    checkpoints = Path(checkpoints) if checkpoints is not None else run_dir / "checkpoints"
+    last = checkpoints / "last.ckpt"
+    if resume and not last.is_file():
+        raise RunFolderError(
+            f"there is no interrupted training to resume: '{last}' does not exist; train without {option('resume')}"
+        )
+    train_loader = window_loader(train, settings.batch_size, shuffle=True, seed=settings.seed)
     callbacks = [
         *callbacks,
         ModelCheckpoint(
-            dirpath=run_dir / "checkpoints", filename="best", monitor=module.monitor, mode="min",
+            dirpath=checkpoints, filename="best", monitor=module.monitor, mode="min",
             save_top_k=1, save_weights_only=True, enable_version_counter=False,
         ),
+        ModelCheckpoint(dirpath=checkpoints, filename="last", monitor=None, save_top_k=1, enable_version_counter=False),
+        ShuffleState(train_loader.sampler.batches),
     ]
     if settings.patience > 0:
         callbacks.append(EarlyStopping(monitor=module.monitor, mode="min", patience=settings.patience))
@@ -211,10 +246,12 @@ def fit_module(
             num_sanity_val_steps=0,
             log_every_n_steps=1,
         )
-        train_loader = window_loader(train, settings.batch_size, shuffle=True, seed=settings.seed)
         val_loader = window_loader(val, settings.batch_size, shuffle=False, seed=settings.seed) if has_val else None
         start = time.perf_counter()
-        trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader)
+        trainer.fit(
+            module, train_dataloaders=train_loader, val_dataloaders=val_loader,
+            ckpt_path=str(last) if resume else None, weights_only=True,
+        )
         seconds = time.perf_counter() - start
 
     checkpoint = trainer.checkpoint_callback
