@@ -109,15 +109,22 @@ def make_loggers(settings: Settings, run_dir: Path) -> list[Logger]:
         board = TensorBoardLogger(tracking_dir, name="tensorboard", version=name, default_hp_metric=False)
         loggers.append(board)
     if "mlflow" in trackers:
+        import mlflow  # noqa: F401  (importing it sets its loggers to INFO: quieten them after, not before)
         from lightning.pytorch.loggers import MLFlowLogger
+
+        for noisy in ("mlflow", "alembic"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
 
         # MLflow's own embedded store: one SQLite file (its plain-file store is frozen and refused
         # by MLflow 3), and an artifact folder beside it so nothing lands in the working directory.
+        # The store records the artifact folder's path: where the run folder will be once moved
+        # into place, not the staging folder it is written in.
         tracking_dir.mkdir(parents=True, exist_ok=True)
         store = tracking_dir.resolve()
+        final = Path(settings.tracking_dir) if settings.tracking_dir else run_dir.parent / name / "logs"
         loggers.append(MLFlowLogger(
             experiment_name="grucast", run_name=name, tracking_uri=f"sqlite:///{store / 'mlflow.db'}",
-            artifact_location=(store / "mlartifacts").as_uri(),
+            artifact_location=(final.resolve() / "mlartifacts").as_uri(),
         ))
     return loggers
 
