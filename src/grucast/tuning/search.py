@@ -50,9 +50,11 @@ from grucast.tuning.study import import_optuna, open_storage, open_study, quiet_
 
 #: The marker file of a tuning folder.
 MARKER = "tune.json"
-#: Settings that say where and how a trial runs, not what it is: left out of a study's
-#: record (workers on different machines may differ in them) and out of best.toml.
-_LOCAL_SETTINGS = ("accelerator", "devices", "strategy", "num_nodes", "threads", "progress", "tracking_dir")
+#: Settings that say where and how a trial runs or is logged, not what it is: left out of
+#: a study's record (workers on different machines may differ in them) and out of best.toml.
+_LOCAL_SETTINGS = (
+    "accelerator", "devices", "strategy", "num_nodes", "threads", "progress", "logger", "tracking_dir",
+)
 
 
 class TrialFailed(Exception):
@@ -197,7 +199,12 @@ def tune(
     gc.freeze()
     try:
         with quiet_optuna():
-            while _counted(found) < trials:
+            while True:
+                # A trial whose process was killed stays "running" until its heartbeat goes
+                # stale; failing it here lets a resumed study run its place again.
+                optuna.storages.fail_stale_trials(found)
+                if _counted(found) >= trials:
+                    break
                 if timeout is not None and time.perf_counter() - start >= timeout:
                     echo(f"timeout: no new trial after {timeout:g} s")
                     break

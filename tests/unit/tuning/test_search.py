@@ -16,6 +16,7 @@ import pytest
 
 from grucast.api import tune
 from grucast.errors import InputError
+from grucast.tuning import study as study_module
 from tune_data import FAST, SPACE, TEST_ROWS, series_of
 
 #: The columns of trials.csv that depend only on the search, not on timing or the process.
@@ -102,6 +103,21 @@ def test_a_study_resumes_after_an_interrupt_and_grows_to_the_total(data, tmp_pat
     assert list(grown.trials["number"]) == [0, 1, 2, 3, 4, 5]
     assert (grown.trials["state"] == "COMPLETE").sum() == 5
     assert not list(out.glob(".scratch-*"))
+    summary = tune(data, out, trials=0, space=SPACE, refit=False, **FAST)  # summarises, runs nothing
+    assert summary.new_trials == 0 and len(summary.trials) == 6 and summary.best_value == grown.best_value
+
+
+def test_a_trial_left_running_by_a_killed_worker_is_run_again(data, tmp_path, monkeypatch):
+    monkeypatch.setattr(study_module, "HEARTBEAT_SECONDS", 1)  # stale after 2 s instead of 2 min
+    out = tmp_path / "killed"
+    tune(data, out, trials=1, space=SPACE, refit=False, **FAST)
+    storage = optuna.storages.RDBStorage(f"sqlite:///{out / 'study.db'}", heartbeat_interval=1, grace_period=2)
+    orphan = optuna.load_study(study_name="grucast", storage=storage).ask()  # a worker starts trial 1 ...
+    storage.record_heartbeat(orphan._trial_id)  # ... beats once, and is killed
+    time.sleep(2.5)
+    result = tune(data, out, trials=2, space=SPACE, refit=False, **FAST)
+    assert result.new_trials == 1
+    assert list(result.trials["state"]) == ["COMPLETE", "FAIL", "COMPLETE"]
 
 
 def test_a_trial_that_its_settings_make_fail_is_recorded_as_failed(frame, tmp_path):
