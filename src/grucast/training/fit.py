@@ -8,7 +8,9 @@ import importlib.util
 import logging
 import math
 import re
+import signal
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Iterator, Sequence
@@ -155,6 +157,25 @@ def _quiet_lightning() -> Iterator[None]:
                 one.setLevel(level)
 
 
+@contextlib.contextmanager
+def _ctrl_c_stays_ctrl_c() -> Iterator[None]:
+    """Give a Ctrl-C during ``Trainer.fit`` back to the caller as a KeyboardInterrupt.
+
+    Lightning answers Ctrl-C with ``sys.exit(1)`` (its only exit inside ``fit``): the
+    caller (``grucast tune``'s study, the CLI's "interrupted" exit) would see a plain
+    exit. It also ignores SIGINT while it shuts down; the handler found is put back.
+    """
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        yield
+    except SystemExit as stop:
+        if stop.code != 1:
+            raise
+        if threading.current_thread() is threading.main_thread() and handler is not None:
+            signal.signal(signal.SIGINT, handler)
+        raise KeyboardInterrupt from stop
+
+
 def fit_module(
     module: ForecastModule,
     train: WindowDataset,
@@ -220,7 +241,8 @@ def fit_module(
         train_loader = window_loader(train, settings.batch_size, shuffle=True, seed=settings.seed)
         val_loader = window_loader(val, settings.batch_size, shuffle=False, seed=settings.seed) if has_val else None
         start = time.perf_counter()
-        trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader)
+        with _ctrl_c_stays_ctrl_c():
+            trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader)
         seconds = time.perf_counter() - start
 
     checkpoint = trainer.checkpoint_callback
