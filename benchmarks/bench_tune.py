@@ -12,6 +12,9 @@ Writes ``OUT/results.json`` and prints it. Load averages are recorded around eac
 step: on a shared machine they explain the wall times.
 
     python benchmarks/bench_tune.py --out /tmp/bench-tune --trials 30 --workers 2
+
+The trial budget can be cut to fit a slow or shared machine (``--epochs``,
+``--max-batches``, ``--val-size``); the budget used is recorded in the results.
 """
 
 from __future__ import annotations
@@ -79,8 +82,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--steps", default="single,workers,default")
+    parser.add_argument("--epochs", type=int, default=SHARED["epochs"], help="epochs per trial")
+    parser.add_argument("--max-batches", type=int, default=SHARED["max_batches"], help="batches per epoch")
+    parser.add_argument("--val-size", type=float, default=SHARED["val_size"], help="validation part")
     parser.add_argument("--worker-of", default=None, help=argparse.SUPPRESS)  # internal: one worker process
     args = parser.parse_args()
+    SHARED.update(epochs=args.epochs, max_batches=args.max_batches, val_size=args.val_size)
     if args.worker_of:
         storage, folder = args.worker_of.split("|")
         print(json.dumps(worker(Path(folder), args.trials, storage, max(1, args.cores // args.workers), False)))
@@ -89,6 +96,7 @@ def main() -> None:
     results_path = args.out / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     results["shared_settings"] = SHARED
+    results["machine"] = {"cpu_count": os.cpu_count(), "cores_used": args.cores, "trials": args.trials}
     steps = args.steps.split(",")
     if "single" in steps:
         before = load()
@@ -102,7 +110,8 @@ def main() -> None:
         procs = [
             subprocess.Popen(
                 [sys.executable, __file__, "--out", str(args.out), "--trials", str(args.trials), "--workers",
-                 str(args.workers), "--cores", str(args.cores), "--worker-of", f"{storage}|{args.out / f'worker-{i}'}"],
+                 str(args.workers), "--cores", str(args.cores), "--epochs", str(args.epochs), "--max-batches",
+                 str(args.max_batches), "--val-size", str(args.val_size), "--worker-of", f"{storage}|{args.out / f'worker-{i}'}"],
                 stdout=subprocess.PIPE, text=True,
             )
             for i in range(args.workers)

@@ -8,7 +8,9 @@ import importlib.util
 import logging
 import math
 import re
+import signal
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Iterator, Sequence
@@ -109,15 +111,22 @@ def make_loggers(settings: Settings, run_dir: Path) -> list[Logger]:
         board = TensorBoardLogger(tracking_dir, name="tensorboard", version=name, default_hp_metric=False)
         loggers.append(board)
     if "mlflow" in trackers:
+        import mlflow  # noqa: F401  (importing it sets its loggers to INFO: quieten them after, not before)
         from lightning.pytorch.loggers import MLFlowLogger
+
+        for noisy in ("mlflow", "alembic"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
 
         # MLflow's own embedded store: one SQLite file (its plain-file store is frozen and refused
         # by MLflow 3), and an artifact folder beside it so nothing lands in the working directory.
+        # The store records the artifact folder's path: where the run folder will be once moved
+        # into place, not the staging folder it is written in.
         tracking_dir.mkdir(parents=True, exist_ok=True)
         store = tracking_dir.resolve()
+        final = Path(settings.tracking_dir) if settings.tracking_dir else run_dir.parent / name / "logs"
         loggers.append(MLFlowLogger(
             experiment_name="grucast", run_name=name, tracking_uri=f"sqlite:///{store / 'mlflow.db'}",
-            artifact_location=(store / "mlartifacts").as_uri(),
+            artifact_location=(final.resolve() / "mlartifacts").as_uri(),
         ))
     return loggers
 
@@ -163,6 +172,25 @@ class ShuffleState(pl.Callback):
 
     def load_state_dict(self, state_dict: dict[str, torch.Tensor]) -> None:
         self.sampler.generator.set_state(state_dict["generator"])
+
+
+@contextlib.contextmanager
+def _ctrl_c_stays_ctrl_c() -> Iterator[None]:
+    """Give a Ctrl-C during ``Trainer.fit`` back to the caller as a KeyboardInterrupt.
+
+    Lightning answers Ctrl-C with ``sys.exit(1)`` (its only exit inside ``fit``): the
+    caller (``grucast tune``'s study, the CLI's "interrupted" exit) would see a plain
+    exit. It also ignores SIGINT while it shuts down; the handler found is put back.
+    """
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        yield
+    except SystemExit as stop:
+        if stop.code != 1:
+            raise
+        if threading.current_thread() is threading.main_thread() and handler is not None:
+            signal.signal(signal.SIGINT, handler)
+        raise KeyboardInterrupt from stop
 
 
 def fit_module(
@@ -248,10 +276,11 @@ def fit_module(
         )
         val_loader = window_loader(val, settings.batch_size, shuffle=False, seed=settings.seed) if has_val else None
         start = time.perf_counter()
-        trainer.fit(
-            module, train_dataloaders=train_loader, val_dataloaders=val_loader,
-            ckpt_path=str(last) if resume else None, weights_only=True,
-        )
+        with _ctrl_c_stays_ctrl_c():
+            trainer.fit(
+                module, train_dataloaders=train_loader, val_dataloaders=val_loader,
+                ckpt_path=str(last) if resume else None, weights_only=True,
+            )
         seconds = time.perf_counter() - start
 
     checkpoint = trainer.checkpoint_callback

@@ -70,15 +70,26 @@ class ValidationPruning(pl.Callback):
             trainer.should_stop = True
 
     def score(self, pl_module: pl.LightningModule) -> float:
-        """Validation MASE of the module as it is now (``nan`` when a forecast is not finite)."""
+        """Validation MASE of the module as it is now (``nan`` when a forecast is not finite).
+
+        Scored like :meth:`grucast.api.Forecaster.evaluate`: the point forecast (a
+        quantile model's median) against the actual values read from the data.
+        """
         settings = pl_module.settings
         was_training = pl_module.training
-        pred, true, fields = forecast_dataset(pl_module, self._windows.val, settings)
+        pred, _, fields = forecast_dataset(pl_module, self._windows.val, settings)
         pl_module.train(was_training)
-        forecast = self._pipeline.inverse(pred, fields, self._windows.data)
+        median = settings.quantiles.index(0.5) if settings.quantiles else 0
+        point = pred[..., median : median + 1]  # (W, H, Q) -> (W, H, 1)
+        forecast = self._pipeline.inverse(point, fields, self._windows.data)[..., 0]
         if not np.isfinite(forecast).all():
             return math.nan
-        actual = self._pipeline.inverse(true, fields, self._windows.data, clip=False)
-        labels = self._labels[fields["series"].numpy()]
-        metrics = evaluate_forecasts(actual, forecast, labels, self._train, settings.season)
+        series = fields["series"].numpy()
+        origin = (fields["start"] + settings.lookback - 1).numpy()
+        steps = np.arange(1, settings.horizon + 1)
+        actual = np.empty_like(forecast)
+        for index, one in enumerate(self._windows.data):
+            rows = np.flatnonzero(series == index)
+            actual[rows] = one.target[origin[rows, None] + steps]
+        metrics = evaluate_forecasts(actual, forecast, self._labels[series], self._train, settings.season)
         return float(metrics.overall["mase"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -26,6 +27,8 @@ SCHEMES = ("sqlite", "postgresql", "mysql")
 #: Seconds between a running trial's heartbeats; a trial silent for twice that (its
 #: process was killed) is marked failed by the next process that starts.
 HEARTBEAT_SECONDS = 60
+#: Tries at opening a storage whose tables another worker is creating at the same moment.
+SCHEMA_ATTEMPTS = 5
 
 
 def import_optuna() -> Any:
@@ -84,15 +87,25 @@ def open_storage(url: str) -> Any:
             the database cannot be reached.
     """
     optuna = import_optuna()
-    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
     check_storage_url(url)
     # SQLite serialises writers: let a second worker wait for the lock instead of failing.
     engine = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
     try:
-        return optuna.storages.RDBStorage(
-            url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=2 * HEARTBEAT_SECONDS
-        )
+        for attempt in range(SCHEMA_ATTEMPTS):
+            try:
+                return optuna.storages.RDBStorage(
+                    url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_SECONDS,
+                    grace_period=2 * HEARTBEAT_SECONDS,
+                )
+            except SQLAlchemyError as error:
+                # Workers started together on a new database race to create its tables and
+                # version row; the loser finds them made and succeeds on the next attempt.
+                racing = isinstance(error, IntegrityError) or "already exists" in str(error)
+                if not racing or attempt == SCHEMA_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
     except ImportError as error:
         raise MissingExtraError(
             f"storage {_redacted(url)!r} needs a database driver that is not installed ({error}); "
