@@ -12,6 +12,7 @@ from grucast.data.frame import SeriesSet
 from grucast.data.pipeline import WindowedData
 from grucast.evaluation import ForecastMetrics, evaluate_forecasts, naive_forecast, seasonal_naive_forecast
 from grucast.evaluation.probabilistic import evaluate_quantiles, interval_scores
+from grucast.grouping import group_rows
 
 
 @dataclass
@@ -96,16 +97,8 @@ def baseline_windows(
     first = origin + 1  # the baselines' origin: the first value forecast
     out = {"naive": np.empty((len(origin), horizon)), "seasonal_naive": np.empty((len(origin), horizon))}
     fallback = 0
-    # Windows grouped by series in one sort (a mask per series would cost series x windows).
-    series_index = np.asarray(series_index)
-    by_series = np.argsort(series_index, kind="stable")
-    bounds = np.r_[0, np.cumsum(np.bincount(series_index, minlength=len(data)))] if len(series_index) else None
-    for index, series in enumerate(data):
-        if bounds is None or index + 1 >= len(bounds):
-            break
-        rows = by_series[bounds[index] : bounds[index + 1]]
-        if len(rows) == 0:
-            continue
+    for index, rows in group_rows(series_index):
+        series = data.series[index]
         out["naive"][rows] = naive_forecast(series.target, first[rows], horizon)
         seasonal = first[rows] >= season
         fallback += int((~seasonal).sum())

@@ -20,6 +20,7 @@ import pandas as pd
 from grucast.data._text import format_time, quote_list
 from grucast.data.errors import DataError
 from grucast.data.times import TimeBasis, parse_time_like
+from grucast.grouping import group_rows
 
 
 @dataclass(frozen=True)
@@ -144,10 +145,7 @@ def future_from_dataframe(
         groups = {name: np.arange(len(frame)) for name in series}
     else:
         labels = frame[series_col].astype(str).to_numpy()
-        unique, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
-        by_label = np.argsort(inverse, kind="stable")
-        bounds = np.r_[0, np.cumsum(np.bincount(inverse, minlength=len(unique)))]
-        groups = {str(unique[k]): by_label[bounds[k] : bounds[k + 1]] for k in np.argsort(first)}
+        groups = {str(label): rows for label, rows in group_rows(labels)}
     out = {}
     for name, index in groups.items():
         stamps = times[index]

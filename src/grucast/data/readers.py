@@ -63,6 +63,7 @@ from grucast.data.numbers import (
 from grucast.data.times import ParsedTime, is_date_only, looks_like_time_of_day, parse_time
 from grucast.data.validation import MissingPolicy, build_series, check_missing_policy, to_numeric
 from grucast.errors import option
+from grucast.grouping import group_rows
 
 #: File suffixes each reader accepts.
 CSV_SUFFIXES = (".csv", ".txt", ".tsv", ".csv.gz", ".csv.zip", ".csv.bz2", ".csv.xz", ".csv.zst")
@@ -742,12 +743,7 @@ def _one_series(
 
 def _groups(labels: np.ndarray) -> list[tuple[str, np.ndarray]]:
     # Series in order of first appearance; rows in file order within each.
-    unique, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    rows_by_label = np.argsort(inverse, kind="stable")
-    bounds = np.cumsum(np.bincount(inverse, minlength=len(unique)))
-    starts = bounds - np.bincount(inverse, minlength=len(unique))
-    return [(str(unique[k]), rows_by_label[starts[k] : bounds[k]]) for k in order]
+    return [(str(label), rows) for label, rows in group_rows(labels)]
 
 
 def _as_names(columns: str | Sequence[str] | None) -> list[str]:

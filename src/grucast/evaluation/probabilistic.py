@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from grucast import checks
+from grucast.grouping import group_rows
 
 
 def pinball(y_true: ArrayLike, y_quantile: ArrayLike, level: float) -> float:
@@ -126,16 +127,7 @@ def evaluate_quantiles(
             f"levels, got {quantiles.shape}"
         )
     labels = np.asarray(series)
-    # Windows grouped by series in one sort (a mask per series would cost series x windows).
-    unique, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
-    by_series = np.argsort(inverse, kind="stable")
-    bounds = np.r_[0, np.cumsum(np.bincount(inverse, minlength=len(unique)))]
-    per_series = {}
-    for k in np.argsort(first):
-        rows = by_series[bounds[k] : bounds[k + 1]]
-        per_series[unique[k].item() if hasattr(unique[k], "item") else unique[k]] = _scores(
-            actual[rows], quantiles[rows], levels
-        )
+    per_series = {label: _scores(actual[rows], quantiles[rows], levels) for label, rows in group_rows(labels)}
     per_step = {step + 1: _scores(actual[:, step], quantiles[:, step], levels) for step in range(actual.shape[1])}
     return {"overall": _scores(actual, quantiles, levels), "per_series": per_series, "per_step": per_step}
 

@@ -50,6 +50,7 @@ from grucast.evaluation.metrics import (
     rmse,
     smape,
 )
+from grucast.grouping import group_rows
 
 __all__ = ["ForecastMetrics", "evaluate_forecasts"]
 
@@ -218,12 +219,8 @@ def evaluate_forecasts(
 
     overall = _block(actual, forecast, scaled[has_scale], "overall", notes)
     per_series: dict[Hashable, Metrics] = {}
-    # Windows grouped by series in one sort (a mask per series would cost series x windows).
-    by_series = np.argsort(inverse.ravel(), kind="stable")
-    bounds = np.r_[0, np.cumsum(np.bincount(inverse.ravel(), minlength=len(unique)))]
-    for k in order:
-        rows = by_series[bounds[k] : bounds[k + 1]]
-        name = _python_label(unique[k])
+    for label, rows in group_rows(labels):
+        name = _python_label(label)
         scaled_rows = scaled[rows][has_scale[rows]]
         per_series[name] = _block(actual[rows], forecast[rows], scaled_rows, f"series {name!r}", notes)
     per_step: dict[int, Metrics] = {}
