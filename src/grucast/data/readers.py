@@ -500,6 +500,8 @@ def _build(
     static = _as_names(static_covariates)
     frame = frame.copy(deep=False)
     frame.columns = [str(c) for c in frame.columns]
+    if time_col is None:
+        time_cols = _detected_time_column(frame, [series_col, *_as_names(target or ()), *known, *past, *static], notes)
     _check_columns(frame, time_cols, series_col, _as_names(target) if target is not None else [], known, past, static)
     frame, fmt, type_notes = type_columns(
         frame, names=[series_col] if series_col else [], decimal=decimal, thousands=thousands, na_values=na_values,
@@ -600,6 +602,38 @@ def _build(
         tuple(members), target_name, tuple(known), tuple(past), time_name, tuple(notes), time_basis=basis,
         static_covariates=tuple(static), future=future,
     )
+
+
+def _detected_time_column(frame: pd.DataFrame, taken: list, notes: list[str]) -> list[str]:
+    """The one column that holds dates, when no time column was named (else none: integer steps).
+
+    Only text and datetime columns are candidates (whole numbers stay values or steps);
+    a candidate's first 50 filled cells must all read as dates.
+    """
+    found = []
+    for column in frame.columns:
+        if column in taken:
+            continue
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            found.append(column)
+            continue
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        sample = values.dropna().astype(str).head(50)
+        if len(sample) and sample.str.contains(r"\d").all():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+            if parsed.notna().all():
+                found.append(column)
+    if len(found) != 1:
+        return []
+    notes.append(
+        f"no time column was named: column {found[0]!r} holds dates and is read as the time "
+        f"(name another with {option('time_col')})"
+    )
+    return found
 
 
 def _split_future(

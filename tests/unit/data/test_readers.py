@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grucast.data import DataError, Frequency, SeriesSet, from_dataframe, read_series, read_table
+from grucast.data import DataError, DataWarning, Frequency, SeriesSet, from_dataframe, read_series, read_table
 
 
 def long_frame() -> pd.DataFrame:
@@ -229,3 +229,18 @@ def test_read_table_types_columns_in_the_files_convention(tmp_path):
     assert frame["Zeit"].tolist() == ["01.01.2024", "02.01.2024"]
     assert frame["Wert"].dtype == np.float64 and frame["Wert"].tolist() == [1234.5, -0.5]
     assert frame["Feiertag"].tolist() == [True, False]
+
+
+def test_the_one_column_of_dates_is_the_time_when_none_is_named():
+    frame = pd.DataFrame({"date": ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"], "sales": [1.0, 2, 3, 4]})
+    with pytest.warns(DataWarning, match=re.escape("no time column was named: column 'date' holds dates and is read "
+                                                   "as the time (name another with time_col)")):
+        data = from_dataframe(frame)
+    assert data.time_column == "date" and data.series[0].frequency.alias == "D"
+    assert data.series[0].time[-1] == np.datetime64("2024-01-04")
+    # Two columns of dates: which one is the time is the user's call; without one, rows are steps.
+    frame["shipped"] = ["2024-02-01", "2024-02-02", "2024-02-03", "2024-02-04"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        steps = from_dataframe(frame, target="sales")
+    assert steps.time_column is None and steps.series[0].time.tolist() == [0, 1, 2, 3]
