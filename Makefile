@@ -68,3 +68,8 @@ ACCURACY_ARGS ?=
 bench-accuracy:
 	bash benchmarks/accuracy/setup.sh
 	benchmarks/accuracy/.venv/bin/python benchmarks/accuracy/run.py $(ACCURACY_ARGS)
+
+# Time and peak memory per phase at 1k, 10k and 100k series (issue 14): results/scale.json.
+.PHONY: bench-scale
+bench-scale: setup
+	$(PY) benchmarks/bench_scale.py

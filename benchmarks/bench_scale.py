@@ -1,0 +1,109 @@
+"""Time and peak memory per phase of a global model over many series (issue 14).
+
+Synthetic daily series of ``--steps`` rows (a weekly cycle on a per-series level,
+with noise) in one long CSV, then, timed phase by phase in a fresh process per
+collection size: reading and validating the file, fitting the pipeline (splits,
+scalers, window normalisation, calendar, windows), training (one epoch capped at
+``--batches`` batches: a fixed, small share), calibrating the intervals,
+evaluating the test windows beside the baselines, predicting the next horizon,
+and writing the run folder (metrics, forecasts, report and plots of a sample of
+series). The per-series overhead is the CPU time of everything but training, divided
+by the number of series.
+
+    python benchmarks/bench_scale.py [--sizes 1000,10000,100000] [--steps 300]
+
+Prints a table and writes ``results/scale.json``. CPU seconds (user + system) are
+recorded beside wall seconds: on a shared machine they are the comparable figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results" / "scale.json"
+
+CHILD = r"""
+import json, os, resource, sys, tempfile, time, warnings
+warnings.simplefilter("ignore")
+import numpy as np, pandas as pd
+import grucast
+from grucast.api import Forecaster
+from grucast.api.runs import train_run
+from grucast.data import read_series
+
+size, steps, batches = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+folder = tempfile.mkdtemp(prefix="grucast-scale-")
+rng = np.random.default_rng(0)
+days = pd.date_range("2023-01-01", periods=steps, freq="D").strftime("%Y-%m-%d")
+level = rng.uniform(10, 100, (size, 1))
+values = level * (1 + 0.2 * np.sin(2 * np.pi * np.arange(steps) / 7)) + rng.normal(0, 2, (size, steps))
+path = os.path.join(folder, "series.csv")
+pd.DataFrame({"id": np.repeat([f"s{i:06d}" for i in range(size)], steps), "date": np.tile(days, size),
+              "y": values.reshape(-1).round(3)}).to_csv(path, index=False)
+
+phases = {}
+def timed(name, call):
+    cpu, wall = time.process_time(), time.perf_counter()
+    out = call()
+    phases[name] = {"wall_s": round(time.perf_counter() - wall, 2), "cpu_s": round(time.process_time() - cpu, 2)}
+    return out
+
+data = timed("read", lambda: read_series(path, time_col="date", target="y", series_col="id"))
+forecaster = Forecaster("gru", lookback=28, horizon=7, hidden_size=16, num_layers=1, epochs=1, max_batches=batches,
+                        batch_size=256, progress=False, threads=2, seed=0)
+# train_run does it all; each part is timed from inside by wrapping it.
+import grucast.api.forecaster as module
+for name, owner, attr in (("pipeline", module.WindowPipeline, "fit_transform"), ("train", module, "fit_module"),
+                          ("calibrate", module.Forecaster, "_calibrate"), ("evaluate", module.Forecaster, "evaluate"),
+                          ("predict", module.Forecaster, "predict")):
+    original = getattr(owner, attr)
+    def wrapped(*args, _original=original, _name=name, **kwargs):
+        return timed(_name, lambda: _original(*args, **kwargs))
+    setattr(owner, attr, wrapped)
+timed("train_run", lambda: train_run(data, forecaster, os.path.join(folder, "run")))
+inside = [phases[k] for k in ("pipeline", "train", "calibrate", "evaluate", "predict") if k in phases]
+total = phases.pop("train_run")
+phases["report_and_files"] = {"wall_s": round(total["wall_s"] - sum(p["wall_s"] for p in inside), 2),
+                              "cpu_s": round(total["cpu_s"] - sum(p["cpu_s"] for p in inside), 2)}
+peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"series": size, "steps": steps, "phases": phases, "peak_rss_mib": round(peak_mib)}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--batches", type=int, default=20)
+    args = parser.parse_args()
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        load = os.getloadavg()[0]
+        done = subprocess.run([sys.executable, "-c", CHILD, str(size), str(args.steps), str(args.batches)],
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(done.stderr[-3000:], file=sys.stderr)
+            raise SystemExit(f"{size} series: the run failed")
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        phases = row["phases"]
+        overhead = sum(p["cpu_s"] for name, p in phases.items() if name != "train")
+        row.update(load_before=round(load, 2), load_after=round(os.getloadavg()[0], 2),
+                   overhead_cpu_ms_per_series=round(1000 * overhead / size, 2))
+        rows.append(row)
+        print(f"{size:>8} series: " + ", ".join(f"{name} {p['wall_s']} s ({p['cpu_s']} cpu)" for name, p in phases.items())
+              + f"; peak {row['peak_rss_mib']} MiB; overhead {row['overhead_cpu_ms_per_series']} ms/series CPU"
+              + f" (load {row['load_before']})", flush=True)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "rows": rows}, indent=1) + "\n")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
