@@ -10,19 +10,18 @@ the library's default.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from grucast import checks
 from grucast import settings as settings_table
 from grucast.data.validation import MISSING_POLICIES
 from grucast.errors import InputError
+from grucast.mapping_files import read_mapping
 from grucast.settings import Settings
 
 
@@ -162,20 +161,7 @@ def cli_names() -> dict[str, str]:
 
 def read_config(path: Path) -> dict[str, Any]:
     """Option values from a TOML or YAML file, keys as option names (dashes or underscores)."""
-    if not path.exists():
-        raise click.UsageError(f"config file '{path}' does not exist; check the path")
-    try:
-        text = path.read_text()
-        if path.suffix.lower() == ".toml":
-            values = tomllib.loads(text)
-        elif path.suffix.lower() in (".yaml", ".yml"):
-            values = yaml.safe_load(text) or {}
-        else:
-            raise click.UsageError(f"config file '{path}' must end in .toml, .yaml or .yml")
-    except (tomllib.TOMLDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise click.UsageError(f"config file '{path}' is not valid: {str(exc).splitlines()[0]}")
-    if not isinstance(values, dict):
-        raise click.UsageError(f"config file '{path}' must hold option = value pairs at its top level")
+    values = read_mapping(path, "config file")
     return {str(key).replace("-", "_"): value for key, value in values.items()}
 
 

@@ -20,17 +20,16 @@ space as a whole; settings it leaves out keep the value given on the command lin
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from grucast import checks
 from grucast import settings as settings_table
 from grucast.errors import InputError
+from grucast.mapping_files import read_mapping
 
 #: Settings that define the task rather than the model: searching them would score
 #: trials on different data (split sizes, horizon, season) or change nothing scored.
@@ -141,18 +140,7 @@ def load_space(path: str | Path) -> SearchSpace:
             cannot be searched (the message names the file and the parameter).
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"space file '{path}' does not exist; check the path")
-    try:
-        text = path.read_text()
-        if path.suffix.lower() == ".toml":
-            values = tomllib.loads(text)
-        elif path.suffix.lower() in (".yaml", ".yml"):
-            values = yaml.safe_load(text) or {}
-        else:
-            raise InputError(f"space file '{path}' must end in .toml, .yaml or .yml")
-    except (tomllib.TOMLDecodeError, yaml.YAMLError, UnicodeDecodeError) as error:
-        raise InputError(f"space file '{path}' is not valid: {str(error).splitlines()[0]}") from None
+    values = read_mapping(path, "space file")
     return parse_space(values, f"space file '{path}'")
 
 
