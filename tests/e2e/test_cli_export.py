@@ -76,3 +76,12 @@ def test_export_step_graph_from_the_command_line(load_csv, tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     spec = json.loads((tmp_path / "step.onnx.json").read_text())
     assert spec["kind"] == "step" and spec["inputs"]["state"]["shape"] == [1, "batch", 8]
+
+
+def test_a_step_graph_of_a_window_normalised_run_is_refused_with_cli_options(trained_run, tmp_path, capsys):
+    out = tmp_path / "step.onnx"
+    assert main(["export", "--run", str(trained_run), "--graph", "step", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "error: the step graph carries one state forward, but --window-norm mean_std rescales every window by its "
+        "own rows; use --graph window (or train with --window-norm none and a one-directional model)")
+    assert not out.exists()

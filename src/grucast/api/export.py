@@ -173,7 +173,7 @@ def step_graph(forecaster: Forecaster, fmt: str) -> tuple[StepGraph, bool]:
     """
     from grucast.api.stream import check_stateful
 
-    check_stateful(forecaster, what="the step graph")
+    check_stateful(forecaster, what="the step graph", instead=option("graph", "window"))
     calibration, pipeline = forecaster.calibration_, forecaster.pipeline_
     network, reset_before = exportable_network(forecaster.module_.model, fmt)
     graph = StepGraph(

@@ -28,6 +28,7 @@ outward from the median (:func:`grucast.api.intervals.nested`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -86,10 +87,7 @@ class ServingGraph(nn.Module):
         self.window_norm, self.recursive = window_norm, recursive
         self.median_index, self.masked = median_index, masked
         self.uses_static, self.uses_categories = uses_static, uses_categories
-        self.register_buffer("radius", torch.tensor(radius, dtype=torch.float32).reshape(1, -1))
-        self.quantile_model = shift is not None
-        if shift is not None:
-            self.register_buffer("shift", torch.tensor(shift, dtype=torch.float32))
+        _register_bands(self, radius, shift)
 
     def input_names(self) -> list[str]:
         """The graph's input names, in argument order."""
@@ -203,10 +201,7 @@ class StepGraph(nn.Module):
         self.network = network.eval()
         self.n_known, self.median_index, self.lstm = n_known, median_index, lstm
         self.uses_static, self.uses_categories = uses_static, uses_categories
-        self.register_buffer("radius", torch.tensor(radius, dtype=torch.float32).reshape(1, -1))
-        self.quantile_model = shift is not None
-        if shift is not None:
-            self.register_buffer("shift", torch.tensor(shift, dtype=torch.float32))
+        _register_bands(self, radius, shift)
 
     def input_names(self) -> list[str]:
         """The graph's input names, in argument order."""
@@ -244,3 +239,11 @@ class StepGraph(nn.Module):
             outputs.append(torch.stack(_nested(levels, m), dim=2))
         states = list(next_state) if self.lstm else [next_state]
         return tuple(states + outputs)
+
+
+def _register_bands(graph: nn.Module, radius: Any, shift: Any) -> None:
+    """The calibrated bands as buffers: the symmetric radius per step, and CQR shifts for quantile models."""
+    graph.register_buffer("radius", torch.tensor(radius, dtype=torch.float32).reshape(1, -1))
+    graph.quantile_model = shift is not None
+    if shift is not None:
+        graph.register_buffer("shift", torch.tensor(shift, dtype=torch.float32))

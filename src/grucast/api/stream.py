@@ -287,13 +287,17 @@ class ForecastStream:
         return model.decoder(summary, future, batch.get("static"), batch.get("categories"))
 
 
-def check_stateful(forecaster: Forecaster, pipeline: WindowPipeline | None = None, what: str = "stateful streaming") -> None:
-    """Refuse a model whose forecasts cannot follow one carried state (the message lists why)."""
+def check_stateful(
+    forecaster: Forecaster, pipeline: WindowPipeline | None = None, what: str = "stateful streaming",
+    instead: str = "mode='exact'",
+) -> None:
+    """Refuse a model whose forecasts cannot follow one carried state (the message lists why and
+    names ``instead``, the caller's alternative that carries no state)."""
     pipeline = pipeline or forecaster.pipeline_
     model, settings = forecaster.module_.model, forecaster.settings_
     problems = []
     if pipeline.window_norm_ != "none":
-        problems.append(f"window_norm={pipeline.window_norm_!r} rescales every window by its own rows")
+        problems.append(f"{option('window_norm', pipeline.window_norm_)} rescales every window by its own rows")
     if settings.multi_step != "direct":
         problems.append("a recursive model rolls whole windows forward")
     if getattr(model, "bidirectional", False) or getattr(model.encoder, "bidirectional", False):
@@ -305,7 +309,7 @@ def check_stateful(forecaster: Forecaster, pipeline: WindowPipeline | None = Non
     if problems:
         raise InputError(
             f"{what} carries one state forward, but " + "; ".join(problems)
-            + f"; use mode='exact' (or train with {option('window_norm', 'none')} and a one-directional model)"
+            + f"; use {instead} (or train with {option('window_norm', 'none')} and a one-directional model)"
         )
 
 
