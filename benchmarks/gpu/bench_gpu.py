@@ -22,7 +22,8 @@ where there is no GPU: its numbers are not measurements, and it writes them next
 to this script (``smoke_cpu.json``, not committed) instead of into results/.
 
 Usage:
-    python benchmarks/gpu/bench_gpu.py --device cuda [--epochs 3] [--equivalence-log F --equivalence-status N]
+    python benchmarks/gpu/bench_gpu.py --device cuda [--epochs 3] [--parts speed,training,compiled] [--merge]
+        [--equivalence-log F --equivalence-status N]
     python benchmarks/gpu/bench_gpu.py --device cpu --smoke
 """
 
@@ -82,19 +83,24 @@ def autocast(device: torch.device, precision: str):
     return contextlib.nullcontext()
 
 
-def speed_rows(device: torch.device, shape: Shape, reps: int) -> tuple[list[dict], dict]:
-    """Training step and batch-1 inference of each model, fp32 and bf16 autocast."""
+def speed_rows(device: torch.device, shape: Shape, reps: int, compiled: bool) -> tuple[list[dict], dict]:
+    """Training step and batch-1 inference of each model, fp32 and bf16 autocast.
+
+    ``compiled=False``: grucast's default GRU, ``torch.nn.GRU`` and ``torch.nn.LSTM``.
+    ``compiled=True``: grucast's ``reset_after=False`` GRU (the ``torch.compile``'d loop,
+    which compiles for minutes on first use of each shape) against ``torch.nn.GRU``.
+    """
     import grucast.nn
 
     torch.manual_seed(0)
     args = (shape.input_size, shape.hidden_size, shape.num_layers)
-    models = {
-        "grucast GRU (default)": grucast.nn.GRU(*args),
-        "grucast GRU reset_after=False": grucast.nn.GRU(*args, reset_after=False),
-        "torch.nn.GRU": torch.nn.GRU(*args),
-        "torch.nn.LSTM": torch.nn.LSTM(*args),
-    }
-    models["grucast GRU (default)"].load_state_dict(models["torch.nn.GRU"].state_dict())
+    models = {"torch.nn.GRU": torch.nn.GRU(*args)}
+    if compiled:
+        models["grucast GRU reset_after=False"] = grucast.nn.GRU(*args, reset_after=False)
+    else:
+        models["grucast GRU (default)"] = grucast.nn.GRU(*args)
+        models["grucast GRU (default)"].load_state_dict(models["torch.nn.GRU"].state_dict())
+        models["torch.nn.LSTM"] = torch.nn.LSTM(*args)
     models = {name: m.to(device) for name, m in models.items()}
 
     def engine(name: str, precision: str) -> str:
@@ -155,7 +161,7 @@ def speed_rows(device: torch.device, shape: Shape, reps: int) -> tuple[list[dict
                     "engine": engine(name, precision),
                     "ms": seconds * 1e3,
                     "vs_torch_gru": seconds / t["torch.nn.GRU"],
-                    "vs_torch_lstm": seconds / t["torch.nn.LSTM"],
+                    "vs_torch_lstm": seconds / t["torch.nn.LSTM"] if "torch.nn.LSTM" in t else None,
                 })
     return rows, first_call
 
@@ -270,8 +276,9 @@ def print_tables(report: dict) -> None:
     print("| precision | task | model | engine | median | vs torch.nn.GRU | vs torch.nn.LSTM |")
     print("|---|---|---|---|---:|---:|---:|")
     for r in report["speed"]:
+        lstm = "" if r["vs_torch_lstm"] is None else f"{r['vs_torch_lstm']:.2f}x"
         print(f"| {r['precision']} | {r['task']} | {r['model']} | {r['engine']} | {r['ms']:.2f} ms | "
-              f"{r['vs_torch_gru']:.2f}x | {r['vs_torch_lstm']:.2f}x |")
+              f"{r['vs_torch_gru']:.2f}x | {lstm} |")
     print("\nFirst calls (compiles included):")
     for key, seconds in report["first_call_seconds"].items():
         print(f"  {key}: {seconds:.1f} s")
@@ -284,45 +291,61 @@ def print_tables(report: dict) -> None:
     print(f"\nequivalence on CUDA: {report['equivalence']}")
 
 
+PARTS = ("speed", "training", "compiled")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--smoke", action="store_true", help="tiny shapes: checks the script, measures nothing")
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help="comma-separated, run in this order: speed, training, compiled")
+    parser.add_argument("--merge", action="store_true", help="add to the report already at --out")
     parser.add_argument("--equivalence-log", type=Path)
     parser.add_argument("--equivalence-status", type=int)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    parts = [part.strip() for part in args.parts.split(",") if part.strip()]
+    if unknown := sorted(set(parts) - set(PARTS)):
+        parser.error(f"--parts: unknown {unknown}; choose from {', '.join(PARTS)}")
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda, but torch sees no CUDA device (a CPU build of torch?)")
     shape = SMOKE if args.smoke else SEED_004
     reps = 2 if args.smoke else args.reps
     epochs = 1 if args.smoke else args.epochs
-    speed, first_call = speed_rows(device, shape, reps)
-    training = training_rows(device, epochs, args.smoke)
-    meta = {
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "torch": torch.__version__,
-        "cuda": torch.version.cuda,
-        "cudnn": torch.backends.cudnn.version() if device.type == "cuda" else None,
-        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu",
-        "python": platform.python_version(),
-        "shape": asdict(shape),
-    }
-    report = {
-        "mode": "smoke (tiny shapes, not a measurement)" if args.smoke else "measurement",
-        "meta": meta,
-        "equivalence": equivalence_summary(args.equivalence_log, args.equivalence_status),
-        "speed": speed,
-        "first_call_seconds": first_call,
-        "training": training,
-    }
-    print_tables(report)
     out = args.out or (Path(__file__).with_name("smoke_cpu.json") if args.smoke else RESULTS / "gpu.json")
+    report = json.loads(out.read_text()) if args.merge and out.exists() else {}
+    report.update({
+        "mode": "smoke (tiny shapes, not a measurement)" if args.smoke else "measurement",
+        "meta": {
+            "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "torch": torch.__version__,
+            "cuda": torch.version.cuda,
+            "cudnn": torch.backends.cudnn.version() if device.type == "cuda" else None,
+            "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu",
+            "python": platform.python_version(),
+            "shape": asdict(shape),
+        },
+    })
+    if args.equivalence_log is not None or "equivalence" not in report:
+        report["equivalence"] = equivalence_summary(args.equivalence_log, args.equivalence_status)
+    report.setdefault("speed", [])
+    report.setdefault("first_call_seconds", {})
+    report.setdefault("training", [])
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
+    for part in parts:  # the report is written after each part, so a stopped run keeps what finished
+        if part in ("speed", "compiled"):
+            rows, first_call = speed_rows(device, shape, reps, compiled=part == "compiled")
+            keep = [r for r in report["speed"] if (r["model"] == "grucast GRU reset_after=False") != (part == "compiled")]
+            report["speed"] = keep + [r for r in rows if part == "speed" or r["model"] != "torch.nn.GRU"]
+            report["first_call_seconds"].update(first_call)
+        else:
+            report["training"] = training_rows(device, epochs, args.smoke)
+        out.write_text(json.dumps(report, indent=2) + "\n")
+    print_tables(report)
     print(f"\nwrote {out}")
     return 0
 
