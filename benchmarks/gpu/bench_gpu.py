@@ -83,20 +83,32 @@ def autocast(device: torch.device, precision: str):
     return contextlib.nullcontext()
 
 
-def speed_rows(device: torch.device, shape: Shape, reps: int, compiled: bool) -> tuple[list[dict], dict]:
+#: The model each part times against ``torch.nn.GRU`` (interleaved in one process).
+PART_MODELS = {
+    "speed": ("grucast GRU (default)", "torch.nn.LSTM"),
+    "compiled": ("grucast GRU reset_after=False",),
+    "eager": ("grucast GRU reset_after=False (eager loop)",),
+}
+
+
+def speed_rows(device: torch.device, shape: Shape, reps: int, part: str) -> tuple[list[dict], dict]:
     """Training step and batch-1 inference of each model, fp32 and bf16 autocast.
 
-    ``compiled=False``: grucast's default GRU, ``torch.nn.GRU`` and ``torch.nn.LSTM``.
-    ``compiled=True``: grucast's ``reset_after=False`` GRU (the ``torch.compile``'d loop,
-    which compiles for minutes on first use of each shape) against ``torch.nn.GRU``.
+    Part ``speed``: grucast's default GRU, ``torch.nn.GRU`` and ``torch.nn.LSTM``.
+    Part ``compiled``: grucast's ``reset_after=False`` GRU on its default CUDA engine
+    (the ``torch.compile``'d loop, which compiles for minutes on first use of each
+    shape); part ``eager``: the same GRU on the eager per-step loop; each against
+    ``torch.nn.GRU``.
     """
     import grucast.nn
 
     torch.manual_seed(0)
     args = (shape.input_size, shape.hidden_size, shape.num_layers)
     models = {"torch.nn.GRU": torch.nn.GRU(*args)}
-    if compiled:
+    if part == "compiled":
         models["grucast GRU reset_after=False"] = grucast.nn.GRU(*args, reset_after=False)
+    elif part == "eager":
+        models["grucast GRU reset_after=False (eager loop)"] = grucast.nn.GRU(*args, reset_after=False, engine="autograd")
     else:
         models["grucast GRU (default)"] = grucast.nn.GRU(*args)
         models["grucast GRU (default)"].load_state_dict(models["torch.nn.GRU"].state_dict())
@@ -155,6 +167,7 @@ def speed_rows(device: torch.device, shape: Shape, reps: int, compiled: bool) ->
             t = interleaved({name: make(name, precision) for name in models}, device, n)
             for name, seconds in t.items():
                 rows.append({
+                    "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
                     "precision": precision,
                     "task": task,
                     "model": name,
@@ -291,7 +304,7 @@ def print_tables(report: dict) -> None:
     print(f"\nequivalence on CUDA: {report['equivalence']}")
 
 
-PARTS = ("speed", "training", "compiled")
+PARTS = ("speed", "training", "compiled", "eager")
 
 
 def main() -> int:
@@ -301,7 +314,7 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--parts", default=",".join(PARTS),
-                        help="comma-separated, run in this order: speed, training, compiled")
+                        help="comma-separated, run in this order: speed, training, compiled, eager")
     parser.add_argument("--merge", action="store_true", help="add to the report already at --out")
     parser.add_argument("--equivalence-log", type=Path)
     parser.add_argument("--equivalence-status", type=int)
@@ -337,10 +350,12 @@ def main() -> int:
     report.setdefault("training", [])
     out.parent.mkdir(parents=True, exist_ok=True)
     for part in parts:  # the report is written after each part, so a stopped run keeps what finished
-        if part in ("speed", "compiled"):
-            rows, first_call = speed_rows(device, shape, reps, compiled=part == "compiled")
-            keep = [r for r in report["speed"] if (r["model"] == "grucast GRU reset_after=False") != (part == "compiled")]
-            report["speed"] = keep + [r for r in rows if part == "speed" or r["model"] != "torch.nn.GRU"]
+        if part in PART_MODELS:
+            rows, first_call = speed_rows(device, shape, reps, part)
+            # A part's rows replace that part's earlier rows; torch.nn.GRU's rows are kept from "speed" only.
+            mine = set(PART_MODELS[part]) | ({"torch.nn.GRU"} if part == "speed" else set())
+            keep = [r for r in report["speed"] if r["model"] not in mine]
+            report["speed"] = keep + [r for r in rows if r["model"] in mine]
             report["first_call_seconds"].update(first_call)
         else:
             report["training"] = training_rows(device, epochs, args.smoke)

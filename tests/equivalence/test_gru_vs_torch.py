@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import pytest
 import torch
@@ -206,3 +207,27 @@ def test_row_blocks_and_threads_match_torch(small_blocks, engine, reset_after, d
     grads_ref = torch.autograd.grad((want[0] * w).sum() + want[1].sum(), [x, *ref.parameters()])
     for g, r in zip(grads, grads_ref, strict=True):
         torch.testing.assert_close(g, r, **tol)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_cudnn_parameters_lie_in_one_block_after_a_move(device, bidirectional):
+    """On CUDA the parameters are views into one buffer in cuDNN's order (as torch.nn.GRU keeps them), so
+    cuDNN reads them in place: no per-call copy and no 'not part of single contiguous chunk' warning; the
+    parameters stay the same objects (an optimiser built before the move still updates them). On the CPU
+    the move changes nothing of the kind."""
+    ref = torch.nn.GRU(3, 5, num_layers=2, bidirectional=bidirectional)
+    ours = GRU(3, 5, num_layers=2, bidirectional=bidirectional)
+    ours.load_state_dict(ref.state_dict())
+    before = list(ours.parameters())
+    ours.to(device)
+    ref.to(device)
+    assert [p is q for p, q in zip(before, ours.parameters())] == [True] * len(before)
+    storages = {p.untyped_storage().data_ptr() for p in ours.parameters()}
+    assert len(storages) == (1 if device.type == "cuda" else len(before))
+    x = torch.randn(7, 4, 3, device=device)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out, h_n = ours(x)
+        expected, expected_h = ref(x)
+    torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(h_n, expected_h, rtol=1e-5, atol=1e-6)

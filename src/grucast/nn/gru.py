@@ -234,6 +234,7 @@ class GRU(nn.Module):
                     self.register_parameter(names[3], nn.Parameter(torch.empty(gates, **factory)))
                 self._param_names.append(tuple(names))
         self.reset_parameters()
+        self.flatten_parameters()
 
     @property
     def num_directions(self) -> int:
@@ -245,7 +246,37 @@ class GRU(nn.Module):
             nn.init.uniform_(weight, -bound, bound)
 
     def flatten_parameters(self) -> None:
-        """No-op, kept so code written for ``torch.nn.GRU`` runs unchanged."""
+        """On CUDA, lay the parameters out in the one block of memory cuDNN reads.
+
+        Where cuDNN computes this GRU (``reset_after=True``, the "cho" rows), the
+        parameters become views into one contiguous buffer in cuDNN's order, the
+        layout ``torch.nn.GRU`` keeps; otherwise cuDNN would copy them into that
+        layout on every call (and warn each time). Elsewhere, a no-op. Called after
+        every move (``.to``, ``.cuda``), as ``torch.nn.GRU`` does.
+        """
+        weights = [p for layer in range(self.num_layers) for direction in range(self.num_directions)
+                   for p in self._layer_params(layer, direction) if p is not None]
+        first = weights[0]
+        if not (first.is_cuda and self.reset_after and self.update_convention == "cho"):
+            return
+        if any(w.dtype != first.dtype or not w.is_cuda for w in weights):
+            return
+        if not torch.backends.cudnn.is_acceptable(first):
+            return
+        if len({w.data_ptr() for w in weights}) != len(weights):  # shared parameters: leave them be
+            return
+        from torch.backends.cudnn import rnn as cudnn_rnn
+
+        with torch.no_grad():
+            torch._cudnn_rnn_flatten_weight(
+                weights, 4 if self.bias else 2, self.input_size, cudnn_rnn.get_cudnn_mode("GRU"),
+                self.hidden_size, 0, self.num_layers, self.batch_first, self.bidirectional,
+            )
+
+    def _apply(self, fn, recurse: bool = True):  # type: ignore[no-untyped-def]
+        module = super()._apply(fn, recurse)
+        self.flatten_parameters()
+        return module
 
     def _layer_params(self, layer: int, direction: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
         names = self._param_names[layer * self.num_directions + direction]
@@ -320,10 +351,13 @@ class GRU(nn.Module):
                 if self.update_convention == "chung":
                     params = [_cho_rows(p, self.hidden_size) for p in params]
                 weights += params
-        output, h_n = _VF.gru(
-            input, hx.contiguous(), weights, self.bias, self.num_layers, self.dropout,
-            self.training, self.bidirectional, False,
-        )
+        with warnings.catch_warnings():
+            if self.update_convention == "chung":  # the mapped rows are new tensors: cuDNN packs them, as intended
+                warnings.filterwarnings("ignore", message="RNN module weights are not part of single contiguous")
+            output, h_n = _VF.gru(
+                input, hx.contiguous(), weights, self.bias, self.num_layers, self.dropout,
+                self.training, self.bidirectional, False,
+            )
         return output, h_n
 
     def _layers(self, input: Tensor, hx: Tensor, engine: str) -> tuple[Tensor, Tensor]:
