@@ -119,7 +119,7 @@ def backtest(
 
 def _fold(forecaster: Forecaster, data: SeriesSet, stride: int, season: int) -> dict[str, Any]:
     windows = forecaster.windows(data)
-    forecasts = _every(forecaster.forecast_windows(data, "test"), stride)
+    forecasts = _every(forecaster._forecast_windows(windows, "test"), stride)
     scores = score_windows(windows, forecasts, season)
     first = {s.name: str(s.time[windows.plan[s.name].val_end]) for s in data}
     return {"first_test_time": first, "scores": scores, "windows": windows}

@@ -28,6 +28,7 @@ from grucast.data.future import FutureCovariates
 from grucast.data.pipeline import WindowedData, WindowPipeline
 from grucast.data.times import TimeBasis, output_times
 from grucast.errors import InputError, InputTypeError, NotFittedError, RunFolderError, option
+from grucast.grouping import group_rows
 from grucast.settings import Settings
 from grucast.training.devices import check_accelerator, check_precision
 from grucast.training.fit import fit_module
@@ -385,7 +386,9 @@ class Forecaster:
             ``series`` ``(W,)`` series index into ``data.names``; ``origin`` ``(W,)``
             the row of the last input in its series.
         """
-        windows = self.windows(data)
+        return self._forecast_windows(self.windows(data), part)
+
+    def _forecast_windows(self, windows: WindowedData, part: str) -> dict[str, np.ndarray]:
         if part not in ("train", "val", "test"):
             raise InputError(f"part must be 'train', 'val' or 'test', got {part!r}")
         pred, _, batch = forecast_dataset(self.module_, windows.split(part), self.settings_)  # type: ignore[arg-type]
@@ -395,9 +398,8 @@ class Forecaster:
         # Actuals straight from the data (float64), not back through the float32 scaling.
         actual = np.empty_like(outputs["forecast"])
         steps = np.arange(1, self.settings_.horizon + 1)
-        for index, one in enumerate(windows.data):
-            rows = np.flatnonzero(series == index)
-            actual[rows] = one.target[origin[rows, None] + steps]
+        for index, rows in group_rows(series):
+            actual[rows] = windows.data.series[index].target[origin[rows, None] + steps]
         return {"actual": actual, **outputs, "series": series, "origin": origin}
 
     def evaluate(self, data: SeriesSet | None = None, part: str = "test", season: int | None = None) -> Scores:
@@ -410,7 +412,7 @@ class Forecaster:
                 (from the frequency, or the ``season`` setting) when omitted.
         """
         windows = self.windows(data)
-        forecasts = self.forecast_windows(data, part)
+        forecasts = self._forecast_windows(windows, part)
         return score_windows(windows, forecasts, season or self.settings_.season, self.settings_.interval_level)
 
     # ---------------------------------------------------------- save / load

@@ -96,8 +96,27 @@ def baseline_windows(
     """
     first = origin + 1  # the baselines' origin: the first value forecast
     out = {"naive": np.empty((len(origin), horizon)), "seasonal_naive": np.empty((len(origin), horizon))}
+    steps = np.arange(1, horizon + 1)
+    # h - m * ceil(h / m): the lag back from the last observed value (see seasonal_naive_forecast).
+    back = steps - season * ((steps + season - 1) // season)
+    groups = group_rows(series_index)
     fallback = 0
-    for index, rows in group_rows(series_index):
+    # The formulas of naive_forecast and seasonal_naive_forecast, gathered directly: the
+    # windows' origins lie inside their series by construction; a non-finite value used
+    # is caught below by the checked functions, which name it.
+    for index, rows in groups:
+        target = data.series[index].target
+        last = first[rows] - 1
+        out["naive"][rows] = target[last][:, None]
+        seasonal = first[rows] >= season
+        fallback += int(len(rows) - seasonal.sum())
+        out["seasonal_naive"][rows] = np.where(
+            seasonal[:, None], target[np.maximum(last[:, None] + back, 0)], out["naive"][rows]
+        )
+    if np.isfinite(out["naive"]).all() and np.isfinite(out["seasonal_naive"]).all():
+        return out, fallback
+    fallback = 0
+    for index, rows in groups:
         series = data.series[index]
         out["naive"][rows] = naive_forecast(series.target, first[rows], horizon)
         seasonal = first[rows] >= season

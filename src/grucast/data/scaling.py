@@ -124,7 +124,16 @@ class SeriesScaler:
 
     def rows(self, names: Sequence[str]) -> np.ndarray:
         """``(len(names),)`` int64 rows of the series ``names``."""
-        return np.array([self.index(name) for name in names], dtype=np.int64)
+        if not names:
+            return np.empty(0, dtype=np.int64)
+        self.index(names[0])  # builds the lookup table
+        positions = self._positions
+        try:
+            return np.array([positions[name] for name in names], dtype=np.int64)
+        except KeyError:
+            for name in names:
+                self.index(name)  # raises for the first unknown series, naming it
+            raise
 
     def transform(self, name: str, column: int, value: np.ndarray) -> np.ndarray:
         """Scale one column of one series: :math:`(x - c) / s`."""

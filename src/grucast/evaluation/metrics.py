@@ -86,6 +86,24 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
+# The messages of the undefined cases, shared with the many-groups pass (grucast.evaluation.grouped).
+
+
+def mape_undefined(zeros: int) -> str:
+    return (f"MAPE is undefined: y_true contains {_count(zeros, 'zero')}, which would divide by zero; "
+            "use smape or mase instead")
+
+
+def r2_undefined(size: int, value: float) -> str:
+    return (f"R² is undefined: y_true is constant ({_count(size, 'value')}, all {value:g}), "
+            "so it has no variance to explain; use mae or mase instead")
+
+
+def mase_undefined(season: int) -> str:
+    return (f"MASE is undefined: the seasonal naive forecast (season {season}) is exact on y_train, "
+            "so its in-sample error, the scale, is zero; use mae or smape instead")
+
+
 # ---------------------------------------------------------------------------
 # Scale-dependent errors
 # ---------------------------------------------------------------------------
@@ -184,10 +202,7 @@ def mape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     actual, forecast = _pair(y_true, y_pred)
     zeros = int(np.count_nonzero(actual == 0.0))
     if zeros:
-        raise UndefinedMetricError(
-            f"MAPE is undefined: y_true contains {_count(zeros, 'zero')}, which would divide by zero; "
-            "use smape or mase instead"
-        )
+        raise UndefinedMetricError(mape_undefined(zeros))
     return float(100.0 * np.mean(np.abs(actual - forecast) / np.abs(actual)))
 
 
@@ -277,10 +292,7 @@ def mase_scale(y_train: ArrayLike, season: int = 1) -> float:
         )
     scale = float(np.mean(np.abs(train[season:] - train[:-season])))
     if scale == 0.0:
-        raise UndefinedMetricError(
-            f"MASE is undefined: the seasonal naive forecast (season {season}) is exact on y_train, "
-            "so its in-sample error, the scale, is zero; use mae or smape instead"
-        )
+        raise UndefinedMetricError(mase_undefined(season))
     return scale
 
 
@@ -351,10 +363,7 @@ def r2(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     # Test equality, not the sum: the mean of equal floats can differ from them in
     # the last bit, which would give a tiny SS_tot and a huge negative R².
     if actual.min() == actual.max():
-        raise UndefinedMetricError(
-            f"R² is undefined: y_true is constant ({_count(actual.size, 'value')}, all {actual[0]:g}), "
-            "so it has no variance to explain; use mae or mase instead"
-        )
+        raise UndefinedMetricError(r2_undefined(actual.size, actual[0]))
     total = float(np.sum(np.square(actual - actual.mean())))
     residual = float(np.sum(np.square(actual - forecast)))
     return 1.0 - residual / total

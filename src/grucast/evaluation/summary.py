@@ -45,11 +45,13 @@ from grucast.evaluation.metrics import (
     mae,
     mape,
     mase_scale,
+    mase_undefined,
     mse,
     r2,
     rmse,
     smape,
 )
+from grucast.evaluation.grouped import grouped_metrics, mase_scales
 from grucast.grouping import group_rows
 
 __all__ = ["ForecastMetrics", "evaluate_forecasts"]
@@ -103,6 +105,14 @@ class ForecastMetrics:
 def _python_label(label: object) -> Hashable:
     """A numpy scalar label as the Python value it holds (``np.str_('a')`` -> ``'a'``)."""
     return label.item() if isinstance(label, np.generic) else label  # type: ignore[return-value]
+
+
+def _checked_scale(part: ArrayLike, lag: int) -> float:
+    """:func:`mase_scale` with its input checks; 0 where the scale is undefined (noted by the caller)."""
+    try:
+        return mase_scale(part, lag)
+    except UndefinedMetricError:
+        return 0.0
 
 
 def _block(actual: np.ndarray, forecast: np.ndarray, scaled: np.ndarray, where: str, notes: list[str]) -> Metrics:
@@ -189,19 +199,21 @@ def evaluate_forecasts(
 
     notes: list[str] = []
     # One MASE scale per series (NaN where undefined), gathered per window: (W,).
+    # A training part shorter than a season and a step has no seasonal naive error:
+    # such a series is scaled by the naive (lag-1) error instead.
+    parts = [train[_python_label(unique[k])] for k in order]
+    lengths = np.array([len(np.asarray(part)) for part in parts], dtype=np.int64)
+    lags = np.where(lengths > season, season, 1)
+    short = [names[i] for i in np.flatnonzero(lags != season).tolist()]
+    in_order = mase_scales(parts, lags)
+    if in_order is None:  # a part is not clean: check each alone, for the error that names it
+        in_order = np.array([_checked_scale(part, int(lag)) if length > lag else np.nan
+                             for part, lag, length in zip(parts, lags, lengths)])
+    for i in np.flatnonzero(in_order == 0.0).tolist():
+        notes.append(f"series {names[i]!r}: {mase_undefined(int(lags[i]))}")
+    in_order[in_order == 0.0] = np.nan
     scales = np.full(len(unique), np.nan)
-    short = []
-    for k in order:
-        name = _python_label(unique[k])
-        # A training part shorter than a season and a step has no seasonal naive
-        # error: such a series is scaled by the naive (lag-1) error instead.
-        lag = season if len(np.asarray(train[name])) > season else 1
-        if lag != season:
-            short.append(name)
-        try:
-            scales[k] = mase_scale(train[name], lag) if len(np.asarray(train[name])) > lag else np.nan
-        except UndefinedMetricError as error:
-            notes.append(f"series {name!r}: {error}")
+    scales[order] = in_order
     if short:
         shown = ", ".join(repr(name) for name in short[:5]) + (f" and {len(short) - 5} more" if len(short) > 5 else "")
         notes.append(
@@ -218,11 +230,11 @@ def evaluate_forecasts(
         notes.append(f"overall and per-step mase leave out series {skipped}, which have no MASE scale")
 
     overall = _block(actual, forecast, scaled[has_scale], "overall", notes)
-    per_series: dict[Hashable, Metrics] = {}
-    for label, rows in group_rows(labels):
-        name = _python_label(label)
-        scaled_rows = scaled[rows][has_scale[rows]]
-        per_series[name] = _block(actual[rows], forecast[rows], scaled_rows, f"series {name!r}", notes)
+    groups = group_rows(labels)
+    group_names = [_python_label(label) for label, _ in groups]
+    metrics, series_notes = grouped_metrics(actual, forecast, scaled, [rows for _, rows in groups], group_names)
+    per_series: dict[Hashable, Metrics] = dict(zip(group_names, metrics))
+    notes += series_notes
     per_step: dict[int, Metrics] = {}
     for step in range(horizon):
         per_step[step + 1] = _block(
