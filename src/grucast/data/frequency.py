@@ -203,14 +203,17 @@ def infer_frequency(time: np.ndarray, series: str) -> Frequency:
     spacing = aligned[-1] if aligned else int(tied[0])
     if not np.issubdtype(time.dtype, np.datetime64):
         return Frequency("step", step=spacing)
-    stamps = pd.DatetimeIndex(time)
-    if (stamps == stamps.normalize()).all() and spacing >= 7 * _DAY_NS:
-        calendar = _calendar_frequency(stamps, spacing, series)
+    # Integer arithmetic on the nanoseconds (a DatetimeIndex per series costs more than the rest).
+    if spacing >= 7 * _DAY_NS and (time.astype(np.int64) % _DAY_NS == 0).all():  # every time at midnight
+        calendar = _calendar_frequency(pd.DatetimeIndex(time), spacing, series)
         if calendar is not None:
             return calendar
-    if spacing == _DAY_NS and (stamps.day_of_week < 5).all() and (diffs > _DAY_NS).any():
-        # Weekdays only, with some spacing over a weekend: trading days.
-        return Frequency("B")
+    if spacing == _DAY_NS and (diffs > _DAY_NS).any():
+        # 1970-01-01 was a Thursday: day_of_week = (days since then + 3) mod 7, Monday = 0.
+        weekday = (time.astype(np.int64) // _DAY_NS + 3) % 7
+        if (weekday < 5).all():
+            # Weekdays only, with some spacing over a weekend: trading days.
+            return Frequency("B")
     if spacing % _DAY_NS == 0:
         days = spacing // _DAY_NS
         return Frequency("D" if days == 1 else f"{days}D")
@@ -354,6 +357,19 @@ def _refuse_shifted_clock(time: np.ndarray, bad: int, frequency: Frequency, seri
     )
 
 
+def _refuse_off_grid(time: np.ndarray, on_grid: np.ndarray, frequency: Frequency, series: str, rows: np.ndarray) -> None:
+    if on_grid.all():
+        return
+    bad = int(np.argmax(~on_grid))
+    start = format_time(time[0])
+    _refuse_shifted_clock(time, bad, frequency, series, rows)
+    raise DataError(
+        f"series {series!r}: time {format_time(time[bad])} at row {int(rows[bad])} is off the "
+        f"{frequency.description} grid that starts at {start} (irregular spacing); resample the data "
+        f"to a regular frequency first, or pass {option('freq')} with the spacing you want"
+    )
+
+
 def check_grid(time: np.ndarray, frequency: Frequency, series: str, rows: np.ndarray) -> GridCheck:
     """Check that every time of a series lies on the grid of its frequency.
 
@@ -369,17 +385,18 @@ def check_grid(time: np.ndarray, frequency: Frequency, series: str, rows: np.nda
     Raises:
         DataError: a time lies off the grid (irregular spacing).
     """
+    if not frequency.is_step and isinstance(frequency.offset, (Tick, Day)):
+        # A fixed spacing: the grid is arithmetic, no need to build it.
+        spacing = pd.Timedelta(frequency.offset).value
+        since = time.astype(np.int64) - time.astype(np.int64)[0]
+        _refuse_off_grid(time, since % spacing == 0, frequency, series, rows)
+        present = np.zeros(int(since[-1] // spacing) + 1, dtype=bool)
+        present[since // spacing] = True
+        gaps = np.flatnonzero(~present).astype(np.int64) * np.timedelta64(spacing, "ns")
+        absent = (time[0] + gaps).astype(time.dtype)
+        return GridCheck(missing=absent, holidays=absent[:0])
     grid = frequency.grid(time[0], time[-1])
-    on_grid = np.isin(time, grid)
-    if not on_grid.all():
-        bad = int(np.argmax(~on_grid))
-        start = format_time(time[0])
-        _refuse_shifted_clock(time, bad, frequency, series, rows)
-        raise DataError(
-            f"series {series!r}: time {format_time(time[bad])} at row {int(rows[bad])} is off the "
-            f"{frequency.description} grid that starts at {start} (irregular spacing); resample the data "
-            f"to a regular frequency first, or pass {option('freq')} with the spacing you want"
-        )
+    _refuse_off_grid(time, np.isin(time, grid), frequency, series, rows)
     absent = grid[~np.isin(grid, time)]
     empty = absent[:0]
     if not frequency.is_business_days or len(absent) == 0:

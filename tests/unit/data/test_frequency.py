@@ -195,3 +195,27 @@ def test_quarterly_series_with_a_missing_quarter_is_a_gap():
     with pytest.raises(DataError, match=re.escape("series 'y': 1 time(s) missing from the quarterly (quarter start: "
                                                   "Jan, Apr, Jul, Oct) grid, first 2021-04-01 (after row 5)")):
         from_dataframe(frame, time_col="t", target="y")
+
+
+@pytest.mark.parametrize("alias", ["h", "15min", "D", "7D", "s"])
+def test_fixed_spacing_gaps_equal_the_built_grid(alias):
+    """The arithmetic grid of a fixed spacing finds exactly the gaps that the pandas grid does."""
+    rng = np.random.default_rng(len(alias))
+    grid = pd.date_range("2024-03-30 22:00", periods=400, freq=alias).to_numpy("datetime64[ns]")
+    keep = rng.random(len(grid)) > 0.2
+    keep[[0, -1]] = True
+    time = grid[keep]
+    frequency = Frequency.parse(alias)
+    found = check_grid(time, frequency, "s1", np.arange(1, len(time) + 1))
+    np.testing.assert_array_equal(found.missing, grid[~keep])
+    assert found.missing.dtype == time.dtype and found.holidays.size == 0
+    off = time.copy()
+    off[5] += np.timedelta64(1, "s") if alias != "s" else np.timedelta64(1, "ms")
+    with pytest.raises(DataError, match=r"series 's1': time .* at row 6 is off the .* grid"):
+        check_grid(off, frequency, "s1", np.arange(1, len(time) + 1))
+
+
+def test_weekdays_with_weekend_gaps_are_business_days_before_1970_too():
+    days = pd.bdate_range("1969-12-01", periods=30).to_numpy("datetime64[ns]")
+    assert infer_frequency(days, "s").alias == "B"
+    assert infer_frequency(pd.date_range("1969-12-01", periods=30).to_numpy("datetime64[ns]"), "s").alias == "D"
