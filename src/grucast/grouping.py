@@ -1,7 +1,7 @@
 """Rows grouped by a label in one sort: the per-series pass of every phase.
 
 A boolean mask per label costs labels x rows, which is quadratic in the number of
-series; sorting once groups them all in O(rows log rows).
+series; hashing the labels once and sorting their integer codes groups them all.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 import numpy as np
+import pandas as pd
 
 
 def group_rows(labels: np.ndarray) -> list[tuple[Hashable, np.ndarray]]:
@@ -21,11 +22,11 @@ def group_rows(labels: np.ndarray) -> list[tuple[Hashable, np.ndarray]]:
     labels = np.asarray(labels)
     if labels.size == 0:
         return []
-    unique, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
-    by_label = np.argsort(inverse, kind="stable")
-    bounds = np.r_[0, np.cumsum(np.bincount(inverse, minlength=len(unique)))]
-    return [(_plain(unique[k]), by_label[bounds[k] : bounds[k + 1]]) for k in np.argsort(first)]
+    # Codes in order of first appearance, by hashing: no sort of the labels themselves.
+    codes, unique = pd.factorize(labels.ravel(), use_na_sentinel=False)
+    by_label = np.argsort(codes, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=len(unique)))]
+    return [(_plain(unique[k]), by_label[bounds[k] : bounds[k + 1]]) for k in range(len(unique))]
 
 
 def _plain(value: object) -> Hashable:

@@ -107,8 +107,7 @@ def read_delimited(path: Path, *, sep: str | None = None, encoding: str | None =
             too many fields, duplicate column names.
     """
     sep = normalise_sep(sep)
-    raw = _read_bytes(path)
-    text, codec, notes = decode(raw, path, encoding)
+    text, codec, notes = decode(_read_bytes(path), path, encoding)
     hint = re.match(r"\s*sep=(.)[ \t]*\r?\n", text)
     if hint:
         # Excel's first line "sep=;" names the separator.
@@ -116,7 +115,7 @@ def read_delimited(path: Path, *, sep: str | None = None, encoding: str | None =
         if sep is None:
             sep = hint.group(1)
     chosen, skip = sniff(text, sep)
-    titles = [line.strip() for line in text.splitlines()[:skip] if line.strip()]
+    titles = [line.strip() for line in head_lines(text, skip) if line.strip()]
     if titles:
         notes.append(
             f"file '{path}': skipped {len(titles)} line(s) above the header ({quote_list(titles, 3)}); "
@@ -259,13 +258,28 @@ def _typed(field: str) -> bool:
     return bool(text) and (any(fmt.matches(text) for fmt in CANDIDATES) or looks_like_time(text))
 
 
+def head_lines(text: str, count: int) -> list[str]:
+    """The first ``count`` lines of ``text``, as ``str.splitlines`` cuts them, without splitting the rest.
+
+    A large file's text has millions of lines; splitting all of them to look at a
+    few would hold a string object per line.
+    """
+    end = -1
+    for _ in range(count):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            break
+    head = text if end < 0 else text[: end + 1]
+    return head.splitlines()[:count]
+
+
 def sniff(text: str, sep: str | None = None) -> tuple[str, int]:
     """The separator and the number of lines above the header.
 
     Returns:
         ``(sep, skip)``: ``skip`` physical lines precede the header line.
     """
-    lines = text.splitlines()[:_SNIFF_LINES]
+    lines = head_lines(text, _SNIFF_LINES)
     ranked = []
     for position, candidate in enumerate([sep] if sep else SEPARATORS):
         rows = _rows(lines, candidate)
@@ -302,9 +316,10 @@ def _split(text: str, sep: str, skip: int, path: Path) -> pd.DataFrame:
         parts = body.split("\n", skip)
         body = parts[-1] if len(parts) > skip else ""
     try:
+        # As UTF-8 bytes: a StringIO would hold the text again at four bytes a character.
         raw = pd.read_csv(
-            io.StringIO(body), sep=sep, header=None, dtype="str", keep_default_na=False, na_filter=False,
-            skip_blank_lines=True, skipinitialspace=True, quotechar='"', engine="c",
+            io.BytesIO(body.encode("utf-8", "surrogatepass")), sep=sep, header=None, dtype="str", keep_default_na=False,
+            na_filter=False, skip_blank_lines=True, skipinitialspace=True, quotechar='"', engine="c", encoding="utf-8",
         )
         header = [str(v) for v in raw.iloc[0].tolist()] if len(raw) else []
         cells = raw.iloc[1:].reset_index(drop=True)

@@ -516,20 +516,24 @@ def _build(
         )
     _check_columns(frame, time_cols, series_col, targets, known, past, static)
     rows = np.arange(1, len(frame) + 1)
-    labels = None
+    labels = label_codes = label_names = None
     if series_col is not None:
         label_column = as_names(frame[series_col])
         if label_column.isna().any():
             row = int(rows[np.argmax(label_column.isna().to_numpy())])
             raise DataError(f"missing series name in column {series_col!r} at row {row}; every row needs its series")
-        labels = label_column.to_numpy(dtype=object).astype(str)
+        # Built from the distinct names: no Python string per row. The codes (series
+        # numbered in order of first appearance) serve wherever rows are only grouped.
+        label_codes, label_names = pd.factorize(label_column)
+        label_names = np.asarray(label_names, dtype=object).astype(str)
+        labels = label_names[label_codes]
     time_name = time_cols[0] if time_cols else None
     parsed: ParsedTime | None = None
     if time_cols:
-        column = _time_column(frame, time_cols, labels, [series_col, *targets, *known, *past])
+        column = _time_column(frame, time_cols, label_codes, [series_col, *targets, *known, *past])
         parsed = parse_time(
             column, " + ".join(time_cols), rows, time_format=time_format, dayfirst=dayfirst, timezone=timezone,
-            labels=labels,
+            labels=label_codes,
         )
         notes += parsed.notes
     elif timezone is not None:
@@ -554,7 +558,10 @@ def _build(
     if len(targets) == 1:
         names = [targets[0]] + covariates
         values = np.column_stack([numbers(column, labels) for column in names])
-        groups = _groups(labels) if labels is not None else [(targets[0], np.arange(len(frame)))]
+        groups = (
+            [(str(label_names[k]), rows_of) for k, rows_of in group_rows(label_codes)]
+            if label_codes is not None else [(targets[0], np.arange(len(frame)))]
+        )
         for name, index in groups:
             if np.isnan(values[index, 0]).all():
                 raise DataError(
@@ -697,8 +704,11 @@ def _check_target(column: pd.Series, name: str, rows: np.ndarray, labels: np.nda
         )
 
 
-def _time_column(frame: pd.DataFrame, time_cols: list[str], labels: np.ndarray | None, taken: list) -> pd.Series:
-    """The time column, or a date column and a time-of-day column joined into one."""
+def _time_column(frame: pd.DataFrame, time_cols: list[str], series: np.ndarray | None, taken: list) -> pd.Series:
+    """The time column, or a date column and a time-of-day column joined into one.
+
+    ``series``: each row's series as an integer code (``None`` for one series).
+    """
     if len(time_cols) == 2:
         day, clock = frame[time_cols[0]], frame[time_cols[1]]
         joined = [_join(d, c) for d, c in zip(day.to_numpy(dtype=object), clock.to_numpy(dtype=object))]
@@ -706,10 +716,13 @@ def _time_column(frame: pd.DataFrame, time_cols: list[str], labels: np.ndarray |
     column = frame[time_cols[0]]
     if not is_date_only(column):
         return column
-    keys = pd.DataFrame({"series": labels if labels is not None else "", "day": column.astype(str).to_numpy()})
-    repeated = keys.duplicated().to_numpy()
+    # (series, day) pairs as one integer each: a date repeated within a series means a time of day elsewhere.
+    series_codes = np.asarray(series, dtype=np.int64) if series is not None else np.zeros(len(column), np.int64)
+    day_codes, days = pd.factorize(column, use_na_sentinel=False)
+    repeated = pd.Series(series_codes * (len(days) + 1) + day_codes).duplicated().to_numpy()
     if not repeated.any():
         return column
+    keys = pd.DataFrame({"series": series_codes, "day": day_codes})
     for other in frame.columns:
         if other in taken or other in time_cols:
             continue
@@ -773,11 +786,6 @@ def _one_series(
     )
     notes += series_notes
     return series
-
-
-def _groups(labels: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    # Series in order of first appearance; rows in file order within each.
-    return [(str(label), rows) for label, rows in group_rows(labels)]
 
 
 def _as_names(columns: str | Sequence[str] | None) -> list[str]:
