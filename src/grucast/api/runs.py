@@ -56,10 +56,12 @@ def train_run(
     warm_start: bool = False,
     checkpoints: Path | None = None,
     resume: bool = False,
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
     """Fit, evaluate on the test split beside the baselines, and write the run folder.
 
     The folder is written aside and moved to ``out`` only when everything succeeded.
+    In data-parallel training (DDP) only rank 0 evaluates and writes; the other
+    processes return ``None`` once training is done.
 
     Args:
         data: the series.
@@ -78,11 +80,31 @@ def train_run(
             them (see :meth:`Forecaster.fit`).
 
     Returns:
-        The content of ``metrics.json``.
+        The content of ``metrics.json`` (``None`` in a DDP process other than rank 0).
     """
+    try:
+        return _train_run(data, forecaster, out, force, flag, echo, plots, extra_files, future, warm_start,
+                          checkpoints, resume)
+    except _OtherRank:
+        return None
+
+
+class _OtherRank(Exception):
+    """Raised in a data-parallel process other than rank 0 once training is done: it writes nothing."""
+
+
+def _train_run(
+    data: SeriesSet, forecaster: Forecaster, out: Path, force: bool, flag: str, echo: Callable[[str], None],
+    plots: bool, extra_files: dict[str, str] | None, future: FutureCovariates | None, warm_start: bool,
+    checkpoints: Path | None, resume: bool,
+) -> dict[str, Any]:
     with staged_folder(out, force, flag) as folder:
         echo(f"training {forecaster.model} on {len(data)} series ({sum(data.lengths.values())} rows) ...")
         forecaster.fit(data, run_dir=folder, warm_start=warm_start, checkpoints=checkpoints, resume=resume)
+        if forecaster.fit_result_.global_rank != 0:
+            # DDP: every process trained its share of each batch; rank 0 evaluates and
+            # writes the one run folder, the others leave their staging folder behind.
+            raise _OtherRank
         forecaster.write(folder)
         shutil.rmtree(folder / "checkpoints", ignore_errors=True)  # model.safetensors holds the best weights
         scores = forecaster.evaluate()

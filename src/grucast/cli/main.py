@@ -250,13 +250,17 @@ def train(ctx: click.Context, **given: Any) -> None:
     future = _read_future(values["future_path"], values, data, data.known_covariates)
     for note in notes:
         echo(f"note: {note}")
-    with warnings.catch_warnings(record=True) as caught, _resumable(checkpoints, echo):
+    with warnings.catch_warnings(record=True) as caught, _resumable(checkpoints, echo) as leave:
         warnings.simplefilter("always", DataWarning)
         metrics = train_run(
             data, forecaster, out, force=bool(values["force"]), echo=echo, future=future,
             extra_files={"data.json": _data_json(values["data_path"], values)}, warm_start=init_from is not None,
             checkpoints=checkpoints, resume=bool(values["resume"]),
         )
+        if metrics is None:  # a DDP process other than rank 0: rank 0 reports and writes
+            leave.append(True)
+    if metrics is None:
+        return
     for warning in caught:
         if issubclass(warning.category, DataWarning) and str(warning.message) not in metrics["notes"]:
             echo(f"note: {warning.message}")
@@ -275,11 +279,16 @@ def resume_folder(out: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _resumable(checkpoints: Path, echo: Callable[[str], None]) -> Iterator[None]:
-    """Remove the checkpoints when training succeeds; keep them, and say how to resume, when it stops after an epoch."""
+def _resumable(checkpoints: Path, echo: Callable[[str], None]) -> Iterator[list[bool]]:
+    """Remove the checkpoints when training succeeds; keep them, and say how to resume, when it stops after an epoch.
+
+    Yields a list: append ``True`` to leave the folder to another process (a DDP rank
+    other than 0 finishes before rank 0 has read the best weights from it).
+    """
     existed = checkpoints.exists()
+    leave: list[bool] = []
     try:
-        yield
+        yield leave
     except BaseException:
         if (checkpoints / "last.ckpt").is_file():
             click.echo(
@@ -290,7 +299,8 @@ def _resumable(checkpoints: Path, echo: Callable[[str], None]) -> Iterator[None]
         elif not existed:
             shutil.rmtree(checkpoints, ignore_errors=True)
         raise
-    shutil.rmtree(checkpoints, ignore_errors=True)
+    if not leave:
+        shutil.rmtree(checkpoints, ignore_errors=True)
 
 
 def _run_options(command: Callable) -> Callable:

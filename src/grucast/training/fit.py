@@ -52,6 +52,8 @@ class FitResult:
         monitor: the loss that chose it (``"val_loss"`` or ``"train_loss"``).
         history: one dict per epoch: ``epoch``, ``train_loss``, ``val_loss``, ``lr``.
         log_dir: where Lightning's CSV log lives (``metrics.csv``).
+        global_rank: this process's rank in data-parallel training (0 alone, and
+            in the process that writes the run's files).
     """
 
     train_seconds: float
@@ -61,6 +63,7 @@ class FitResult:
     monitor: str
     history: list[dict[str, float]] = field(default_factory=list)
     log_dir: Path | None = None
+    global_rank: int = 0
 
 
 def run_name(run_dir: Path) -> str:
@@ -285,7 +288,9 @@ def fit_module(
 
     checkpoint = trainer.checkpoint_callback
     best_path = getattr(checkpoint, "best_model_path", "")
-    if best_path:
+    # Rank 0 writes the checkpoint; on another machine without a shared disk the
+    # other ranks cannot read it, and need not: only rank 0 evaluates and writes.
+    if best_path and (trainer.global_rank == 0 or Path(best_path).is_file()):
         state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
         module.load_state_dict(state)
     log_dir = Path(loggers[0].log_dir)
@@ -299,6 +304,7 @@ def fit_module(
         monitor=module.monitor,
         history=history,
         log_dir=log_dir,
+        global_rank=int(trainer.global_rank),
     )
 
 
