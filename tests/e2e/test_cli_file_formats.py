@@ -102,3 +102,18 @@ def test_daily_data_at_local_midnight_is_forecast_at_local_midnight(tmp_path):
         f"2024-06-0{day} 00:00:00+02:00" for day in range(1, 5)]
     test = pd.read_csv(run / "forecasts.csv")
     assert test["time"].str.endswith("00:00:00+02:00").all()
+
+
+def test_a_partitioned_parquet_folder_trains_and_predicts_like_its_csv(load_csv, trained_run, tmp_path):
+    """--data takes a folder of Parquet files (region=north/..., region=south/...): the same series, the same run."""
+    folder = tmp_path / "load"
+    pd.read_csv(load_csv, parse_dates=["time"]).to_parquet(folder, partition_cols=["region"])
+    out = tmp_path / "run"
+    columns = ["--time-col", "time", "--target", "load", "--series-col", "region"]
+    assert main(["train", "--data", str(folder), *columns, *FAST, "--out", str(out)]) == 0
+    ours = json.loads((out / "metrics.json").read_text())
+    theirs = json.loads((trained_run / "metrics.json").read_text())
+    assert ours["model"] == theirs["model"] and ours["baselines"] == theirs["baselines"]
+    forecast = tmp_path / "forecast.csv"
+    assert main(["predict", "--run", str(out), "--data", str(folder), "--out", str(forecast)]) == 0
+    assert pd.read_csv(forecast).equals(pd.read_csv(trained_run / "future.csv"))

@@ -308,8 +308,8 @@ def _run_options(command: Callable) -> Callable:
     return apply([
         click.option("--run", "run_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
                      help="Run folder written by `grucast train`."),
-        click.option("--data", "data_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-                     help="The series (same columns as in training)."),
+        click.option("--data", "data_path", required=True, type=click.Path(path_type=Path),
+                     help="The series (same columns as in training): a file, or a folder of Parquet files."),
         *READ_OPTIONS,
     ])(command)
 

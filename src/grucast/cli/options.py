@@ -129,8 +129,8 @@ READ_KEYS = (
     "sheet", "sep", "decimal", "thousands", "encoding", "dayfirst", "time_format", "timezone", "na_values",
 )
 
-DATA_OPTION = click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                           help="CSV, Parquet or Excel (.xlsx) file.")
+DATA_OPTION = click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
+                           help="CSV, Parquet or Excel (.xlsx) file, or a folder of Parquet files.")
 
 OUTPUT_OPTIONS = [
     click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,

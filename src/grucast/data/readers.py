@@ -142,14 +142,14 @@ def _load(
     check_format_options(decimal, thousands)
     if not path.exists():
         raise DataError(f"file '{path}' does not exist; check the path")
-    if path.is_dir():
-        raise DataError(f"'{path}' is a folder, not a file; give the path of a CSV, Parquet or Excel file")
-    if path.stat().st_size == 0:
-        raise DataError(f"file '{path}' is empty; it needs a header row and data rows")
     name = path.name.lower()
     notes: list[str] = []
     found_sep = None
-    if name.endswith(CSV_SUFFIXES):
+    if path.is_dir():
+        frame = read_parquet_folder(path)
+    elif path.stat().st_size == 0:
+        raise DataError(f"file '{path}' is empty; it needs a header row and data rows")
+    elif name.endswith(CSV_SUFFIXES):
         table = read_delimited(path, sep=sep, encoding=encoding)
         frame, found_sep = table.frame, table.sep
         notes += table.notes
@@ -170,6 +170,43 @@ def _load(
         source=f"file '{path}'",
     )
     return _Loaded(frame, fmt, tuple(notes + type_notes))
+
+
+def read_parquet_folder(path: Path) -> pd.DataFrame:
+    """A folder of Parquet files (a partitioned dataset, as Spark, Dask or pandas write them) as one table.
+
+    Every ``*.parquet`` / ``*.pq`` file below ``path`` is read, in path order, with
+    ``pyarrow.dataset``; ``key=value`` folder names become columns (Hive
+    partitioning), as text or numbers like other columns. Names starting with
+    ``.`` or ``_`` (``_SUCCESS``, ``.crc``) are skipped.
+
+    Raises:
+        DataError: no Parquet file in the folder, or one that cannot be read.
+    """
+    import pyarrow.dataset as ds
+
+    files = sorted(
+        str(file) for file in path.rglob("*")
+        if file.is_file() and file.name.lower().endswith(PARQUET_SUFFIXES)
+        and not any(part.startswith((".", "_")) for part in file.relative_to(path).parts)
+    )
+    if not files:
+        raise DataError(
+            f"folder '{path}' holds no Parquet files (*.parquet); give a CSV, Parquet or Excel file, or a folder of "
+            "Parquet files (a partitioned dataset)"
+        )
+    try:
+        dataset = ds.dataset(files, format="parquet", partitioning="hive", partition_base_dir=str(path))
+        frame = dataset.to_table().to_pandas()
+    except Exception as error:  # pyarrow raises many types; all mean "not readable as one table"
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DataError(
+            f"cannot read the Parquet files in '{path}' as one table: {reason}; check that they share their columns"
+        ) from None
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):  # partition keys come as dictionaries
+            frame[column] = frame[column].astype(frame[column].cat.categories.dtype)
+    return frame
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -349,7 +386,9 @@ def read_series(
     """Read a CSV, Parquet or Excel file into validated series.
 
     Args:
-        path: the file (``.csv``, ``.parquet``, ``.xlsx``; see :func:`read_table`).
+        path: the file (``.csv``, ``.parquet``, ``.xlsx``; see :func:`read_table`), or a
+            folder of Parquet files, such as a dataset partitioned by series
+            (:func:`read_parquet_folder`).
         time_col: the time column; or two columns, date and time of day
             (``["Date", "Time"]``), joined. Without one, each series is indexed by
             integer steps in file order.

@@ -244,3 +244,40 @@ def test_the_one_column_of_dates_is_the_time_when_none_is_named():
         warnings.simplefilter("ignore")
         steps = from_dataframe(frame, target="sales")
     assert steps.time_column is None and steps.series[0].time.tolist() == [0, 1, 2, 3]
+
+
+def _long_frame() -> pd.DataFrame:
+    time = pd.date_range("2024-01-01", periods=30, freq="D")
+    parts = [pd.DataFrame({"time": time, "store": store, "sales": np.arange(30.0) * (k + 1)})
+             for k, store in enumerate(["a", "b", "c"])]
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_a_partitioned_parquet_folder_reads_as_the_single_file(tmp_path):
+    frame = _long_frame()
+    frame.to_parquet(tmp_path / "one.parquet")
+    folder = tmp_path / "dataset"
+    frame.to_parquet(folder, partition_cols=["store"])  # store=a/..., store=b/..., store=c/...
+    (folder / "_SUCCESS").write_text("")
+    whole = read_series(tmp_path / "one.parquet", time_col="time", target="sales", series_col="store")
+    parts = read_series(folder, time_col="time", target="sales", series_col="store")
+    assert parts.names == whole.names == ("a", "b", "c")
+    for mine, theirs in zip(parts, whole):
+        np.testing.assert_array_equal(mine.time, theirs.time)
+        np.testing.assert_array_equal(mine.target, theirs.target)
+
+
+def test_a_folder_without_parquet_files_is_refused(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(DataError, match=r"holds no Parquet files \(\*\.parquet\); give a CSV, Parquet or Excel file, "
+                                        r"or a folder of Parquet files"):
+        read_series(tmp_path, time_col="time", target="sales")
+
+
+def test_parquet_files_that_do_not_make_one_table_are_refused(tmp_path):
+    _long_frame().to_parquet(tmp_path / "a.parquet")
+    pd.DataFrame({"other": ["x", "y"]}).assign(time=1).to_parquet(tmp_path / "b.parquet")
+    pd.DataFrame({"time": ["not a time"], "sales": ["n/a"], "store": [3]}).to_parquet(tmp_path / "c.parquet")
+    with pytest.raises(DataError, match=r"cannot read the Parquet files in '.*' as one table: .*; check that they "
+                                        r"share their columns"):
+        read_series(tmp_path, time_col="time", target="sales", series_col="store")
