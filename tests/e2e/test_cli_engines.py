@@ -34,3 +34,9 @@ def test_bf16_mixed_trains_on_the_cpu(load_csv, tmp_path):
     out = tmp_path / "run"
     assert main(["train", "--data", str(load_csv), *COLUMNS, *FAST, "--precision", "bf16-mixed", "--out", str(out)]) == 0
     assert json.loads((out / "config.json").read_text())["settings"]["precision"] == "bf16-mixed"
+    from grucast.nn.kernels import bf16_native
+
+    notes = json.loads((out / "metrics.json").read_text())["notes"]
+    native = "bf16-mixed: the GRU kernel's matmuls ran in bfloat16, with float32 accumulation, gate math and state"
+    fallback = "bf16-mixed: this processor has no bfloat16 matmul instructions, so the GRU kernel computes in float32"
+    assert (native if bf16_native() else fallback) in notes

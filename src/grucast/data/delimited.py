@@ -121,7 +121,16 @@ def read_delimited(path: Path, *, sep: str | None = None, encoding: str | None =
             f"file '{path}': skipped {len(titles)} line(s) above the header ({quote_list(titles, 3)}); "
             "the header is the first line with several fields"
         )
-    frame = _split(text, chosen, skip, path)
+    if skip:
+        parts = text.split("\n", skip)
+        text = parts[-1] if len(parts) > skip else ""
+        del parts
+    # The body as UTF-8 bytes for the parser, and the text let go first: a large
+    # file is then held once, not as text and bytes (and a StringIO would hold it
+    # at four bytes a character).
+    body = [text.encode("utf-8", "surrogatepass")]
+    del text
+    frame = _split(body, chosen, skip, path)
     if frame.shape[1] == 1 and sep is None and re.search(r"\S {2,}\S", str(frame.columns[0])):
         raise DataError(
             f"file '{path}' lines its columns up with spaces ({str(frame.columns[0])!r}), which is not a separator "
@@ -310,26 +319,28 @@ def sniff(text: str, sep: str | None = None) -> tuple[str, int]:
     return chosen, skip
 
 
-def _split(text: str, sep: str, skip: int, path: Path) -> pd.DataFrame:
-    body = text
-    if skip:
-        parts = body.split("\n", skip)
-        body = parts[-1] if len(parts) > skip else ""
+def _split(owned: list[bytes], sep: str, skip: int, path: Path) -> pd.DataFrame:
+    # owned: a one-item list holding the text from the header line on, UTF-8 encoded;
+    # taking it out leaves this function the only owner, so the bytes go once parsed.
+    # skip: the lines above the header (for messages).
+    body = owned.pop()
     try:
-        # As UTF-8 bytes: a StringIO would hold the text again at four bytes a character.
         raw = pd.read_csv(
-            io.BytesIO(body.encode("utf-8", "surrogatepass")), sep=sep, header=None, dtype="str", keep_default_na=False,
-            na_filter=False, skip_blank_lines=True, skipinitialspace=True, quotechar='"', engine="c", encoding="utf-8",
+            io.BytesIO(body), sep=sep, header=None, dtype="str", keep_default_na=False, na_filter=False,
+            skip_blank_lines=True, skipinitialspace=True, quotechar='"', engine="c", encoding="utf-8",
+            encoding_errors="surrogatepass",
         )
         header = [str(v) for v in raw.iloc[0].tolist()] if len(raw) else []
         cells = raw.iloc[1:].reset_index(drop=True)
     except pd.errors.EmptyDataError:
         raise DataError(f"file '{path}' has no columns; it needs a header row and data rows") from None
     except pd.errors.ParserError:
-        header, rows = _split_slowly(body, sep, skip, path)
+        header, rows = _split_slowly(body.decode("utf-8", "surrogatepass"), sep, skip, path)
         cells = pd.DataFrame(rows, columns=range(len(header)), dtype="str")
+    del body
     if len(cells):
-        cells = cells.apply(lambda column: column.str.strip())
+        for column in cells.columns:  # one column at a time: the unstripped one is let go at once
+            cells[column] = cells[column].str.strip()
         cells = cells[(cells != "").any(axis=1).to_numpy()].reset_index(drop=True)
     return make_table(header, cells, path)
 
