@@ -169,7 +169,20 @@ def _load(
         frame, names=names, sep=found_sep, decimal=decimal, thousands=thousands, na_values=na_values or (),
         source=f"file '{path}'",
     )
+    release_arrow_memory()  # the file's cells as text
     return _Loaded(frame, fmt, tuple(notes + type_notes))
+
+
+def release_arrow_memory() -> None:
+    """Hand the memory that Arrow's allocator kept from freed tables back to the system.
+
+    Pandas' text columns live in Arrow buffers; Arrow's allocator keeps what they
+    freed for reuse, which after reading 9 million rows is some 700 MB that training
+    never reuses.
+    """
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def read_parquet_folder(path: Path) -> pd.DataFrame:
@@ -438,7 +451,7 @@ def read_series(
         path, sheet=sheet, na_values=na_values, sep=sep, decimal=decimal, thousands=thousands, encoding=encoding,
         names=[series_col] if series_col else [],
     )
-    return _build(
+    series = _build(
         loaded.frame,
         time_col=time_col,
         target=target,
@@ -457,6 +470,9 @@ def read_series(
         notes=list(loaded.notes),
         stacklevel=3,
     )
+    del loaded
+    release_arrow_memory()
+    return series
 
 
 def from_dataframe(
@@ -546,6 +562,7 @@ def _build(
         frame, names=[series_col] if series_col else [], decimal=decimal, thousands=thousands, na_values=na_values,
     )
     notes += type_notes
+    release_arrow_memory()  # the untyped text columns
     targets = _resolve_targets(frame, target, time_cols, series_col, known + past + static)
     if len(targets) > 1 and series_col is not None:
         raise DataError(
@@ -575,6 +592,8 @@ def _build(
             labels=label_codes,
         )
         notes += parsed.notes
+        del column
+        release_arrow_memory()  # the time column's text
     elif timezone is not None:
         raise DataError(
             f"{option('timezone', timezone)} needs a time column; pass {option('time_col')}, or leave "
