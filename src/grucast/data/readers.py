@@ -208,8 +208,14 @@ def read_parquet_folder(path: Path) -> pd.DataFrame:
             f"folder '{path}' holds no Parquet files (*.parquet); give a CSV, Parquet or Excel file, or a folder of "
             "Parquet files (a partitioned dataset)"
         )
+    keys = {part.split("=", 1)[0] for file in files for part in Path(file).relative_to(path).parts[:-1] if "=" in part}
     try:
-        dataset = ds.dataset(files, format="parquet", partitioning="hive", partition_base_dir=str(path))
+        import pyarrow.parquet as pq
+
+        # Files that already hold the partition columns (written with them) keep their own.
+        inside = set(pq.read_schema(files[0]).names)
+        partitioning = "hive" if keys and not keys <= inside else None
+        dataset = ds.dataset(files, format="parquet", partitioning=partitioning, partition_base_dir=str(path))
         frame = dataset.to_table().to_pandas()
     except Exception as error:  # pyarrow raises many types; all mean "not readable as one table"
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

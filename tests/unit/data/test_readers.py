@@ -281,3 +281,14 @@ def test_parquet_files_that_do_not_make_one_table_are_refused(tmp_path):
     with pytest.raises(DataError, match=r"cannot read the Parquet files in '.*' as one table: .*; check that they "
                                         r"share their columns"):
         read_series(tmp_path, time_col="time", target="sales", series_col="store")
+
+
+def test_partition_folders_whose_files_hold_the_key_column_too(tmp_path):
+    """region=north/part.parquet that itself has a region column: the files' column is used, not added twice."""
+    frame = _long_frame()
+    for store, part in frame.groupby("store"):
+        (tmp_path / f"store={store}").mkdir()
+        part.to_parquet(tmp_path / f"store={store}" / "part-0.parquet")
+    data = read_series(tmp_path, time_col="time", target="sales", series_col="store")
+    assert data.names == ("a", "b", "c")
+    np.testing.assert_array_equal(data.series[1].target, np.arange(30.0) * 2)
