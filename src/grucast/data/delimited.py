@@ -122,9 +122,8 @@ def read_delimited(path: Path, *, sep: str | None = None, encoding: str | None =
             "the header is the first line with several fields"
         )
     if skip:
-        parts = text.split("\n", skip)
-        text = parts[-1] if len(parts) > skip else ""
-        del parts
+        # Cut where sniff counted: after `skip` lines as str.splitlines ends them ("\r" alone too).
+        text = text[sum(len(line) for line in head_lines(text, skip, keepends=True)) :]
     # The body as UTF-8 bytes for the parser, and the text let go first: a large
     # file is then held once, not as text and bytes (and a StringIO would hold it
     # at four bytes a character).
@@ -267,7 +266,7 @@ def _typed(field: str) -> bool:
     return bool(text) and (any(fmt.matches(text) for fmt in CANDIDATES) or looks_like_time(text))
 
 
-def head_lines(text: str, count: int) -> list[str]:
+def head_lines(text: str, count: int, keepends: bool = False) -> list[str]:
     """The first ``count`` lines of ``text``, as ``str.splitlines`` cuts them, without splitting the rest.
 
     A large file's text has millions of lines; splitting all of them to look at a
@@ -279,7 +278,7 @@ def head_lines(text: str, count: int) -> list[str]:
         if end < 0:
             break
     head = text if end < 0 else text[: end + 1]
-    return head.splitlines()[:count]
+    return head.splitlines(keepends)[:count]
 
 
 def sniff(text: str, sep: str | None = None) -> tuple[str, int]:

@@ -193,6 +193,8 @@ def infer_frequency(time: np.ndarray, series: str) -> Frequency:
             f"series {series!r} has {len(time)} row(s), too few to infer its frequency; "
             f"give it more rows or pass {option('freq')} (e.g. 'h' or 'D')"
         )
+    if np.issubdtype(time.dtype, np.datetime64):
+        time = time.astype("datetime64[ns]", copy=False)  # the arithmetic below counts nanoseconds
     diffs = np.diff(time.astype(np.int64))
     values, counts = np.unique(diffs, return_counts=True)
     # The most common spacing. On a tie, the largest one whose grid holds every
@@ -388,7 +390,8 @@ def check_grid(time: np.ndarray, frequency: Frequency, series: str, rows: np.nda
     if not frequency.is_step and isinstance(frequency.offset, (Tick, Day)):
         # A fixed spacing: the grid is arithmetic, no need to build it.
         spacing = pd.Timedelta(frequency.offset).value
-        since = time.astype(np.int64) - time.astype(np.int64)[0]
+        nanoseconds = time.astype("datetime64[ns]").astype(np.int64)  # whatever unit the times came in
+        since = nanoseconds - nanoseconds[0]
         _refuse_off_grid(time, since % spacing == 0, frequency, series, rows)
         present = np.zeros(int(since[-1] // spacing) + 1, dtype=bool)
         present[since // spacing] = True

@@ -196,6 +196,7 @@ def read_parquet_folder(path: Path) -> pd.DataFrame:
     Raises:
         DataError: no Parquet file in the folder, or one that cannot be read.
     """
+    import pyarrow as pa
     import pyarrow.dataset as ds
 
     files = sorted(
@@ -214,7 +215,12 @@ def read_parquet_folder(path: Path) -> pd.DataFrame:
 
         # Files that already hold the partition columns (written with them) keep their own.
         inside = set(pq.read_schema(files[0]).names)
-        partitioning = "hive" if keys and not keys <= inside else None
+        # Keys as the text in the folder names ("01" stays "01", as in a CSV); the
+        # reader types them like any other column.
+        partitioning = (
+            ds.partitioning(pa.schema([(key, pa.string()) for key in sorted(keys)]), flavor="hive")
+            if keys and not keys <= inside else None
+        )
         dataset = ds.dataset(files, format="parquet", partitioning=partitioning, partition_base_dir=str(path))
         frame = dataset.to_table().to_pandas()
     except Exception as error:  # pyarrow raises many types; all mean "not readable as one table"

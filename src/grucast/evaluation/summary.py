@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
+from grucast import checks
 from grucast.evaluation.metrics import (
     METRIC_NAMES,
     UndefinedMetricError,
@@ -107,12 +108,14 @@ def _python_label(label: object) -> Hashable:
     return label.item() if isinstance(label, np.generic) else label  # type: ignore[return-value]
 
 
-def _checked_scale(part: ArrayLike, lag: int) -> float:
-    """:func:`mase_scale` with its input checks; 0 where the scale is undefined (noted by the caller)."""
+def _checked_scale(part: ArrayLike, lag: int, name: Hashable) -> float:
+    """:func:`mase_scale` with its input checks, naming the series; 0 where the scale is undefined (noted by the caller)."""
     try:
         return mase_scale(part, lag)
     except UndefinedMetricError:
         return 0.0
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"train[{name!r}]: {error}") from None
 
 
 def _block(actual: np.ndarray, forecast: np.ndarray, scaled: np.ndarray, where: str, notes: list[str]) -> Metrics:
@@ -166,6 +169,7 @@ def evaluate_forecasts(
         >>> result.overall["mae"], result.overall["mase"]
         (0.5, 0.5)
     """
+    season = checks.positive_int().check("season", season, "use 1 for no seasonality")
     actual = np.asarray(y_true)
     forecast = np.asarray(y_pred)
     if actual.ndim != 2:
@@ -207,8 +211,8 @@ def evaluate_forecasts(
     short = [names[i] for i in np.flatnonzero(lags != season).tolist()]
     in_order = mase_scales(parts, lags)
     if in_order is None:  # a part is not clean: check each alone, for the error that names it
-        in_order = np.array([_checked_scale(part, int(lag)) if length > lag else np.nan
-                             for part, lag, length in zip(parts, lags, lengths)])
+        in_order = np.array([_checked_scale(part, int(lag), name) if length > lag else np.nan
+                             for part, lag, length, name in zip(parts, lags, lengths, names)])
     for i in np.flatnonzero(in_order == 0.0).tolist():
         notes.append(f"series {names[i]!r}: {mase_undefined(int(lags[i]))}")
     in_order[in_order == 0.0] = np.nan

@@ -219,3 +219,13 @@ def test_weekdays_with_weekend_gaps_are_business_days_before_1970_too():
     days = pd.bdate_range("1969-12-01", periods=30).to_numpy("datetime64[ns]")
     assert infer_frequency(days, "s").alias == "B"
     assert infer_frequency(pd.date_range("1969-12-01", periods=30).to_numpy("datetime64[ns]"), "s").alias == "D"
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us"])
+def test_times_in_other_units_than_nanoseconds(unit):
+    grid = pd.date_range("2024-01-01", periods=10, freq="h").to_numpy(f"datetime64[{unit}]")
+    time = np.delete(grid, [3, 4])
+    frequency = infer_frequency(time, "s")
+    assert frequency.alias == "h"
+    found = check_grid(time, frequency, "s", np.arange(1, len(time) + 1))
+    np.testing.assert_array_equal(found.missing, grid[[3, 4]])

@@ -292,3 +292,22 @@ def test_partition_folders_whose_files_hold_the_key_column_too(tmp_path):
     data = read_series(tmp_path, time_col="time", target="sales", series_col="store")
     assert data.names == ("a", "b", "c")
     np.testing.assert_array_equal(data.series[1].target, np.arange(30.0) * 2)
+
+
+def test_hive_keys_keep_the_text_of_their_folder_names(tmp_path):
+    """Store 01 and store 1 are two series, as they are in a CSV: the keys are not read as numbers."""
+    for store in ("01", "1"):
+        (tmp_path / f"store={store}").mkdir()
+        pd.DataFrame({"time": pd.date_range("2024-01-01", periods=20, freq="D"), "sales": np.arange(20.0)}).to_parquet(
+            tmp_path / f"store={store}" / "part.parquet"
+        )
+    data = read_series(tmp_path, time_col="time", target="sales", series_col="store")
+    assert data.names == ("01", "1")
+
+
+def test_title_lines_above_the_header_with_old_mac_line_ends(tmp_path):
+    path = tmp_path / "report.csv"
+    rows = "\r".join(f"{day},{value}" for day, value in zip(pd.date_range("2024-01-01", periods=10).strftime("%Y-%m-%d"), range(10)))
+    path.write_bytes(("My report\rGenerated 2024\rtime,y\r" + rows + "\r").encode())
+    data = read_series(path, time_col="time", target="y")
+    np.testing.assert_array_equal(data.series[0].target, np.arange(10.0))

@@ -94,7 +94,7 @@ def test_mase_scales_equal_mase_scale_part_by_part():
 
 
 def test_evaluate_forecasts_names_a_training_part_with_nan():
-    with pytest.raises(ValueError, match="y_train contains 1 non-finite value"):
+    with pytest.raises(ValueError, match=r"train\['a'\]: y_train contains 1 non-finite value"):
         evaluate_forecasts(np.ones((1, 2)), np.ones((1, 2)), np.array(["a"]), {"a": np.array([1.0, np.nan, 2.0])})
 
 
@@ -106,3 +106,14 @@ def test_evaluate_forecasts_notes_a_flat_training_part():
     assert result.per_series["flat"]["mase"] is None
     assert result.per_series["ok"]["mase"] == pytest.approx(0.5 / 1.5)
     assert "series 'flat': MASE is undefined: the seasonal naive forecast (season 1) is exact on y_train" in result.notes[0]
+
+
+@pytest.mark.parametrize("season, error, message", [
+    (0, ValueError, "season must be a positive integer, got 0"),
+    (-1, ValueError, "season must be a positive integer, got -1"),
+    (2.5, TypeError, "season must be"),
+    (True, TypeError, "season must be"),
+])
+def test_evaluate_forecasts_checks_the_season_first(season, error, message):
+    with pytest.raises(error, match=message):
+        evaluate_forecasts(np.ones((1, 2)), np.ones((1, 2)), np.array(["a"]), {"a": np.arange(5.0)}, season)
