@@ -226,7 +226,8 @@ def read_parquet_folder(path: Path) -> pd.DataFrame:
     except Exception as error:  # pyarrow raises many types; all mean "not readable as one table"
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise DataError(
-            f"cannot read the Parquet files in '{path}' as one table: {reason}; check that they share their columns"
+            f"cannot read the Parquet files in '{path}' as one table: {reason}; check that every file is a complete "
+            "Parquet file and that they share their columns"
         ) from None
     for column in frame.columns:
         if isinstance(frame[column].dtype, pd.CategoricalDtype):  # partition keys come as dictionaries

@@ -278,8 +278,8 @@ def test_parquet_files_that_do_not_make_one_table_are_refused(tmp_path):
     _long_frame().to_parquet(tmp_path / "a.parquet")
     pd.DataFrame({"other": ["x", "y"]}).assign(time=1).to_parquet(tmp_path / "b.parquet")
     pd.DataFrame({"time": ["not a time"], "sales": ["n/a"], "store": [3]}).to_parquet(tmp_path / "c.parquet")
-    with pytest.raises(DataError, match=r"cannot read the Parquet files in '.*' as one table: .*; check that they "
-                                        r"share their columns"):
+    with pytest.raises(DataError, match=r"cannot read the Parquet files in '.*' as one table: .*; check that every "
+                                        r"file is a complete Parquet file and that they share their columns"):
         read_series(tmp_path, time_col="time", target="sales", series_col="store")
 
 
