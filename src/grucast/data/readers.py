@@ -190,8 +190,10 @@ def read_parquet_folder(path: Path) -> pd.DataFrame:
 
     Every ``*.parquet`` / ``*.pq`` file below ``path`` is read, in path order, with
     ``pyarrow.dataset``; ``key=value`` folder names become columns (Hive
-    partitioning), as text or numbers like other columns. Names starting with
-    ``.`` or ``_`` (``_SUCCESS``, ``.crc``) are skipped.
+    partitioning), read as the text of the folder names and then typed like any other
+    column; files that hold the key column themselves keep their own values. Names
+    starting with ``.`` or ``_`` (``_SUCCESS``, ``.crc``) are skipped. Row numbers in
+    messages count the rows of all files in that path order.
 
     Raises:
         DataError: no Parquet file in the folder, or one that cannot be read.
