@@ -83,68 +83,60 @@ def train_run(
         The content of ``metrics.json`` (``None`` in a DDP process other than rank 0).
     """
     try:
-        return _train_run(data, forecaster, out, force, flag, echo, plots, extra_files, future, warm_start,
-                          checkpoints, resume)
+        with staged_folder(out, force, flag) as folder:
+            echo(f"training {forecaster.model} on {len(data)} series ({sum(data.lengths.values())} rows) ...")
+            forecaster.fit(data, run_dir=folder, warm_start=warm_start, checkpoints=checkpoints, resume=resume)
+            if forecaster.fit_result_.global_rank != 0:
+                # DDP: every process trained its share of each batch; rank 0 evaluates and
+                # writes the one run folder; leaving the block removes the others' staging folders.
+                raise _OtherRank
+            forecaster.write(folder)
+            shutil.rmtree(folder / "checkpoints", ignore_errors=True)  # model.safetensors holds the best weights
+            scores = forecaster.evaluate()
+            result = forecaster.fit_result_
+            settings = forecaster.settings_
+            notes = list(data.notes) + engine_notes(forecaster) + interval_notes(forecaster)
+            metrics = {
+                **scores.to_dict(),
+                "train_seconds": result.train_seconds,
+                "epochs_run": result.epochs_run,
+                "best_epoch": result.best_epoch,
+                "model_name": settings.model,
+                "parameters": count_parameters(forecaster),
+                "lookback": settings.lookback,
+                "horizon": settings.horizon,
+                "interval_level": settings.interval_level,
+                "interval_coverage": interval_coverage(scores),
+            }
+            forecasts = None
+            future = future if future is not None else data.future
+            if forecaster.pipeline_.known_covariates_ and future is None:
+                notes.append(
+                    "future.csv was not written: forecasting past the end needs the future values of the known "
+                    f"covariates; give them with {option('future')} or as rows at the end of the data with an empty "
+                    "target"
+                )
+            else:
+                forecasts = forecaster.predict(data, future)
+                forecasts.to_csv(folder / "future.csv", index=False)
+            metrics["notes"] = notes + metrics["notes"]
+            (folder / "metrics.json").write_text(
+                json.dumps(metrics, indent=2, allow_nan=False, default=_json_number) + "\n"
+            )
+            test_frame(scores, data, settings.horizon).to_csv(folder / "forecasts.csv", index=False)
+            for name, text in (extra_files or {}).items():
+                (folder / name).write_text(text)
+            if plots:
+                from grucast.api.report import write_plots_and_report
+
+                write_plots_and_report(folder, forecaster, scores, metrics, forecasts)
     except _OtherRank:
         return None
+    return metrics
 
 
 class _OtherRank(Exception):
     """Raised in a data-parallel process other than rank 0 once training is done: it writes nothing."""
-
-
-def _train_run(
-    data: SeriesSet, forecaster: Forecaster, out: Path, force: bool, flag: str, echo: Callable[[str], None],
-    plots: bool, extra_files: dict[str, str] | None, future: FutureCovariates | None, warm_start: bool,
-    checkpoints: Path | None, resume: bool,
-) -> dict[str, Any]:
-    with staged_folder(out, force, flag) as folder:
-        echo(f"training {forecaster.model} on {len(data)} series ({sum(data.lengths.values())} rows) ...")
-        forecaster.fit(data, run_dir=folder, warm_start=warm_start, checkpoints=checkpoints, resume=resume)
-        if forecaster.fit_result_.global_rank != 0:
-            # DDP: every process trained its share of each batch; rank 0 evaluates and
-            # writes the one run folder, the others leave their staging folder behind.
-            raise _OtherRank
-        forecaster.write(folder)
-        shutil.rmtree(folder / "checkpoints", ignore_errors=True)  # model.safetensors holds the best weights
-        scores = forecaster.evaluate()
-        result = forecaster.fit_result_
-        settings = forecaster.settings_
-        notes = list(data.notes) + engine_notes(forecaster) + interval_notes(forecaster)
-        metrics = {
-            **scores.to_dict(),
-            "train_seconds": result.train_seconds,
-            "epochs_run": result.epochs_run,
-            "best_epoch": result.best_epoch,
-            "model_name": settings.model,
-            "parameters": count_parameters(forecaster),
-            "lookback": settings.lookback,
-            "horizon": settings.horizon,
-            "interval_level": settings.interval_level,
-            "interval_coverage": interval_coverage(scores),
-        }
-        forecasts = None
-        future = future if future is not None else data.future
-        if forecaster.pipeline_.known_covariates_ and future is None:
-            notes.append(
-                "future.csv was not written: forecasting past the end needs the future values of the known "
-                f"covariates; give them with {option('future')} or as rows at the end of the data with an empty target"
-            )
-        else:
-            forecasts = forecaster.predict(data, future)
-            forecasts.to_csv(folder / "future.csv", index=False)
-        metrics["notes"] = notes + metrics["notes"]
-        (folder / "metrics.json").write_text(
-            json.dumps(metrics, indent=2, allow_nan=False, default=_json_number) + "\n"
-        )
-        test_frame(scores, data, settings.horizon).to_csv(folder / "forecasts.csv", index=False)
-        for name, text in (extra_files or {}).items():
-            (folder / name).write_text(text)
-        if plots:
-            from grucast.api.report import write_plots_and_report
-
-            write_plots_and_report(folder, forecaster, scores, metrics, forecasts)
-    return metrics
 
 
 def engine_notes(forecaster: Forecaster) -> list[str]:

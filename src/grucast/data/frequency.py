@@ -195,24 +195,25 @@ def infer_frequency(time: np.ndarray, series: str) -> Frequency:
         )
     if np.issubdtype(time.dtype, np.datetime64):
         time = time.astype("datetime64[ns]", copy=False)  # the arithmetic below counts nanoseconds
-    diffs = np.diff(time.astype(np.int64))
+    ints = time.astype(np.int64)
+    diffs = np.diff(ints)
     values, counts = np.unique(diffs, return_counts=True)
     # The most common spacing. On a tie, the largest one whose grid holds every
     # row (fewest gaps), else the smallest.
     tied = values[counts == counts.max()]
-    offsets = time.astype(np.int64) - time.astype(np.int64)[0]
+    offsets = ints - ints[0]
     aligned = [int(c) for c in tied if (offsets % c == 0).all()]
     spacing = aligned[-1] if aligned else int(tied[0])
     if not np.issubdtype(time.dtype, np.datetime64):
         return Frequency("step", step=spacing)
     # Integer arithmetic on the nanoseconds (a DatetimeIndex per series costs more than the rest).
-    if spacing >= 7 * _DAY_NS and (time.astype(np.int64) % _DAY_NS == 0).all():  # every time at midnight
+    if spacing >= 7 * _DAY_NS and (ints % _DAY_NS == 0).all():  # every time at midnight
         calendar = _calendar_frequency(pd.DatetimeIndex(time), spacing, series)
         if calendar is not None:
             return calendar
     if spacing == _DAY_NS and (diffs > _DAY_NS).any():
         # 1970-01-01 was a Thursday: day_of_week = (days since then + 3) mod 7, Monday = 0.
-        weekday = (time.astype(np.int64) // _DAY_NS + 3) % 7
+        weekday = (ints // _DAY_NS + 3) % 7
         if (weekday < 5).all():
             # Weekdays only, with some spacing over a weekend: trading days.
             return Frequency("B")
@@ -359,7 +360,9 @@ def _refuse_shifted_clock(time: np.ndarray, bad: int, frequency: Frequency, seri
     )
 
 
-def _refuse_off_grid(time: np.ndarray, on_grid: np.ndarray, frequency: Frequency, series: str, rows: np.ndarray) -> None:
+def _refuse_off_grid(
+    time: np.ndarray, on_grid: np.ndarray, frequency: Frequency, series: str, rows: np.ndarray
+) -> None:
     if on_grid.all():
         return
     bad = int(np.argmax(~on_grid))

@@ -625,31 +625,23 @@ class WindowPipeline:
             # Padded windows may start with one observed row; otherwise full windows only.
             first_target = (1 if self.padded_ else None) if part == "train" else start - first
             ranges.append((index, series, first, end, first_target))
-        total = sum(end - first for _, _, first, end, _ in ranges)
-        values = torch.empty((total, len(self.feature_names_)), dtype=torch.float32)
-        segments, offset = [], 0
-        for index, series, first, end, first_target in ranges:
-            segments.append(Segment(index, offset, first, end - first, first_target))
-            offset += end - first
+        lengths = np.array([end - first for _, _, first, end, _ in ranges], dtype=np.int64)
+        offsets = np.r_[0, np.cumsum(lengths)]
+        values = torch.empty((int(offsets[-1]), len(self.feature_names_)), dtype=torch.float32)
+        segments = [Segment(index, int(offsets[k]), first, end - first, first_target)
+                    for k, (index, _, first, end, first_target) in enumerate(ranges)]
         scaler_rows = self.scaler_.rows([series.name for _, series, _, _, _ in ranges])
         # Series by chunks of about 65k rows, each column scaled in one vectorised
         # pass, (x - c) / s with the series' own c and s: temporaries stay one chunk's column long.
-        chunk_start = 0
-        while chunk_start < len(ranges):
-            chunk_end, rows = chunk_start, 0
-            while chunk_end < len(ranges) and (rows < _CHUNK_ROWS or chunk_end == chunk_start):
-                rows += ranges[chunk_end][3] - ranges[chunk_end][2]
-                chunk_end += 1
-            chunk = ranges[chunk_start:chunk_end]
-            columns = [self._columns(series, slice(first, end)) for _, series, first, end, _ in chunk]
-            lengths = np.array([end - first for _, _, first, end, _ in chunk])
-            owner = np.repeat(scaler_rows[chunk_start:chunk_end], lengths)
-            top = segments[chunk_start].offset
+        cuts = np.unique(np.r_[np.searchsorted(offsets, np.arange(0, offsets[-1], _CHUNK_ROWS), side="right") - 1,
+                              len(ranges)])
+        for low, high in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
+            columns = [self._columns(series, slice(first, end)) for _, series, first, end, _ in ranges[low:high]]
+            owner = np.repeat(scaler_rows[low:high], lengths[low:high])
             for j in range(values.shape[1]):
                 column = np.concatenate([np.asarray(cols[j], dtype=np.float64) for cols in columns])
                 scaled = (column - self.scaler_.center_[owner, j]) / self.scaler_.scale_[owner, j]
-                values[top : top + rows, j] = torch.from_numpy(scaled)
-            chunk_start = chunk_end
+                values[offsets[low] : offsets[high], j] = torch.from_numpy(scaled)
         return values, segments
 
 

@@ -68,17 +68,18 @@ def grouped_metrics(
     absolute = np.abs(error)
     squared = np.square(error)
     mae = _sums(absolute, starts) / sizes
-    mse = _sums(squared, starts) / sizes
+    residual = _sums(squared, starts)  # SS_res
+    mse = residual / sizes
     zeros = _sums((y == 0.0).astype(np.int64), starts)
     ratio = np.divide(absolute, np.abs(y), out=np.zeros_like(absolute), where=y != 0.0)
     mape = 100.0 * _sums(ratio, starts) / sizes
     magnitude = np.abs(y) + np.abs(f)
-    smape = 200.0 * _sums(np.divide(absolute, magnitude, out=np.zeros_like(absolute), where=magnitude > 0), starts) / sizes
+    smape_terms = np.divide(absolute, magnitude, out=np.zeros_like(absolute), where=magnitude > 0)
+    smape = 200.0 * _sums(smape_terms, starts) / sizes
     low = np.minimum.reduceat(y, starts)
     high = np.maximum.reduceat(y, starts)
     mean = _sums(y, starts) / sizes
     total = _sums(np.square(y - np.repeat(mean, sizes)), starts)
-    residual = _sums(squared, starts)
     has_scale = ~np.isnan(q)
     scaled_count = _sums(has_scale.astype(np.int64), starts)
     mase = _sums(np.where(has_scale, q, 0.0), starts) / np.maximum(scaled_count, 1)
@@ -86,7 +87,8 @@ def grouped_metrics(
     # Python floats once, for all groups (per-element numpy scalars cost more than the sums).
     columns = {
         "mae": mae.tolist(), "rmse": np.sqrt(mse).tolist(), "mse": mse.tolist(), "mape": mape.tolist(),
-        "smape": smape.tolist(), "mase": mase.tolist(), "r2": (1.0 - residual / np.where(high > low, total, 1.0)).tolist(),
+        "smape": smape.tolist(), "mase": mase.tolist(),
+        "r2": (1.0 - residual / np.where(high > low, total, 1.0)).tolist(),
     }
     undefined = {
         "mape": zeros > 0,

@@ -109,7 +109,7 @@ def _python_label(label: object) -> Hashable:
 
 
 def _checked_scale(part: ArrayLike, lag: int, name: Hashable) -> float:
-    """:func:`mase_scale` with its input checks, naming the series; 0 where the scale is undefined (noted by the caller)."""
+    """:func:`mase_scale` with its input checks, naming the series; 0 where undefined (the caller notes it)."""
     try:
         return mase_scale(part, lag)
     except UndefinedMetricError:
@@ -234,10 +234,10 @@ def evaluate_forecasts(
         notes.append(f"overall and per-step mase leave out series {skipped}, which have no MASE scale")
 
     overall = _block(actual, forecast, scaled[has_scale], "overall", notes)
-    groups = group_rows(labels)
-    group_names = [_python_label(label) for label, _ in groups]
-    metrics, series_notes = grouped_metrics(actual, forecast, scaled, [rows for _, rows in groups], group_names)
-    per_series: dict[Hashable, Metrics] = dict(zip(group_names, metrics))
+    # The rows of each series, in the order of `names` (first appearance), from the codes np.unique gave.
+    groups = [rows for _, rows in group_rows(inverse.ravel())]
+    metrics, series_notes = grouped_metrics(actual, forecast, scaled, groups, names)
+    per_series: dict[Hashable, Metrics] = dict(zip(names, metrics))
     notes += series_notes
     per_step: dict[int, Metrics] = {}
     for step in range(horizon):

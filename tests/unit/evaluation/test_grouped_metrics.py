@@ -7,33 +7,14 @@ import pytest
 
 from grucast.evaluation import evaluate_forecasts
 from grucast.evaluation.grouped import grouped_metrics, mase_scales
-from grucast.evaluation.metrics import (
-    METRIC_NAMES,
-    UndefinedMetricError,
-    mae,
-    mape,
-    mase_scale,
-    mse,
-    r2,
-    rmse,
-    smape,
-)
-
-FUNCTIONS = {"mae": mae, "rmse": rmse, "mse": mse, "mape": mape, "smape": smape, "r2": r2}
+from grucast.evaluation.metrics import UndefinedMetricError, mase_scale
+from grucast.evaluation.summary import _block
 
 
 def _one_group(actual, forecast, scaled, where):
-    values, notes = {}, []
-    for name in METRIC_NAMES:
-        if name == "mase":
-            kept = scaled[~np.isnan(scaled)]
-            values[name] = float(np.mean(kept)) if kept.size else None
-            continue
-        try:
-            values[name] = FUNCTIONS[name](actual, forecast)
-        except UndefinedMetricError as error:
-            values[name] = None
-            notes.append(f"{where}: {error}")
+    """The single-group path of evaluate_forecasts, which calls the metric functions."""
+    notes = []
+    values = _block(actual, forecast, scaled[~np.isnan(scaled)], where, notes)
     return values, notes
 
 
