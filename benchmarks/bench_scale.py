@@ -48,13 +48,33 @@ path = os.path.join(folder, "series.csv")
 pd.DataFrame({"id": np.repeat([f"s{i:06d}" for i in range(size)], steps), "date": np.tile(days, size),
               "y": values.reshape(-1).round(3)}).to_csv(path, index=False)
 
+import threading
+page_mib = os.sysconf("SC_PAGE_SIZE") / 2**20
+def resident_mib():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * page_mib
+peak, lock = [0.0], threading.Lock()
+def sample():  # the resident size's high-water mark since the last reset, sampled every 20 ms
+    while True:
+        with lock:
+            peak[0] = max(peak[0], resident_mib())
+        time.sleep(0.02)
+threading.Thread(target=sample, daemon=True).start()
+
 phases = {}
 def timed(name, call):
     cpu, wall = time.process_time(), time.perf_counter()
+    with lock:
+        outer, peak[0] = peak[0], resident_mib()
     out = call()
-    phases[name] = {"wall_s": round(time.perf_counter() - wall, 2), "cpu_s": round(time.process_time() - cpu, 2)}
+    with lock:
+        phase_peak = max(peak[0], resident_mib())
+        peak[0] = max(outer, phase_peak)
+    phases[name] = {"wall_s": round(time.perf_counter() - wall, 2), "cpu_s": round(time.process_time() - cpu, 2),
+                    "peak_mib": round(phase_peak)}
     return out
 
+before_read = resident_mib()  # what writing the synthetic file left behind
 data = timed("read", lambda: read_series(path, time_col="date", target="y", series_col="id"))
 forecaster = Forecaster("gru", lookback=28, horizon=7, hidden_size=16, num_layers=1, epochs=1, max_batches=batches,
                         batch_size=256, progress=False, threads=2, seed=0)
@@ -73,7 +93,8 @@ total = phases.pop("train_run")
 phases["report_and_files"] = {"wall_s": round(total["wall_s"] - sum(p["wall_s"] for p in inside), 2),
                               "cpu_s": round(total["cpu_s"] - sum(p["cpu_s"] for p in inside), 2)}
 peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"series": size, "steps": steps, "phases": phases, "peak_rss_mib": round(peak_mib)}))
+print(json.dumps({"series": size, "steps": steps, "phases": phases, "peak_rss_mib": round(peak_mib),
+                  "before_read_mib": round(before_read)}))
 """
 
 
@@ -97,7 +118,8 @@ def main() -> None:
         row.update(load_before=round(load, 2), load_after=round(os.getloadavg()[0], 2),
                    overhead_cpu_ms_per_series=round(1000 * overhead / size, 2))
         rows.append(row)
-        print(f"{size:>8} series: " + ", ".join(f"{name} {p['wall_s']} s ({p['cpu_s']} cpu)" for name, p in phases.items())
+        print(f"{size:>8} series: " + ", ".join(f"{name} {p['wall_s']} s ({p['cpu_s']} cpu"
+                                          + (f", peak {p['peak_mib']} MiB)" if "peak_mib" in p else ")") for name, p in phases.items())
               + f"; peak {row['peak_rss_mib']} MiB; overhead {row['overhead_cpu_ms_per_series']} ms/series CPU"
               + f" (load {row['load_before']})", flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

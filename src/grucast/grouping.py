@@ -24,9 +24,19 @@ def group_rows(labels: np.ndarray) -> list[tuple[Hashable, np.ndarray]]:
         return []
     # Codes in order of first appearance, by hashing: no sort of the labels themselves.
     codes, unique = pd.factorize(labels.ravel(), use_na_sentinel=False)
-    by_label = np.argsort(codes, kind="stable")
-    bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=len(unique)))]
-    return [(_plain(unique[k]), by_label[bounds[k] : bounds[k + 1]]) for k in range(len(unique))]
+    return [(_plain(unique[k]), rows) for k, rows in enumerate(group_codes(codes, len(unique)))]
+
+
+def group_codes(codes: np.ndarray, count: int) -> list[np.ndarray]:
+    """Row indices of each code ``0 .. count - 1``, rows in their original order:
+    :func:`group_rows` for labels already numbered (no hashing).
+
+    >>> [rows.tolist() for rows in group_codes(np.array([1, 0, 1]), 2)]
+    [[1], [0, 2]]
+    """
+    by_code = np.argsort(codes, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=count))]
+    return [by_code[bounds[k] : bounds[k + 1]] for k in range(count)]
 
 
 def _plain(value: object) -> Hashable:

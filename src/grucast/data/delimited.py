@@ -37,7 +37,7 @@ import pandas as pd
 from grucast.data._text import quote_list
 from grucast.data.errors import DataError
 from grucast.errors import MissingExtraError
-from grucast.data.numbers import CANDIDATES
+from grucast.data.numbers import CANDIDATES, strip_text
 from grucast.data.times import looks_like_time
 from grucast.errors import option
 
@@ -107,29 +107,43 @@ def read_delimited(path: Path, *, sep: str | None = None, encoding: str | None =
             too many fields, duplicate column names.
     """
     sep = normalise_sep(sep)
-    text, codec, notes = decode(_read_bytes(path), path, encoding)
+    raw = _read_bytes(path)
+    if encoding is None and raw.isascii() and b"\x00" not in raw[:8192]:
+        # ASCII is UTF-8 as it stands: only the head is decoded (to sniff), and the
+        # parser reads the file's own bytes, with no decoded or re-encoded copy.
+        text, codec, notes, ascii_raw = _ascii_head(raw), "utf-8", [], raw
+    else:
+        text, codec, notes = decode(raw, path, encoding)
+        ascii_raw = None
+    del raw
+    cut = 0  # characters above the header line
     hint = re.match(r"\s*sep=(.)[ \t]*\r?\n", text)
     if hint:
         # Excel's first line "sep=;" names the separator.
-        text = text[hint.end() :]
+        cut = hint.end()
         if sep is None:
             sep = hint.group(1)
-    chosen, skip = sniff(text, sep)
-    titles = [line.strip() for line in head_lines(text, skip) if line.strip()]
+    chosen, skip = sniff(text[cut:], sep)
+    lines = head_lines(text[cut:], skip + 1, keepends=True)
+    titles = [line.strip() for line in lines[:skip] if line.strip()]
     if titles:
         notes.append(
             f"file '{path}': skipped {len(titles)} line(s) above the header ({quote_list(titles, 3)}); "
             "the header is the first line with several fields"
         )
-    if skip:
-        # Cut where sniff counted: after `skip` lines as str.splitlines ends them ("\r" alone too).
-        text = text[sum(len(line) for line in head_lines(text, skip, keepends=True)) :]
-    # The body as UTF-8 bytes for the parser, and the text let go first: a large
-    # file is then held once, not as text and bytes (and a StringIO would hold it
-    # at four bytes a character).
-    body = [text.encode("utf-8", "surrogatepass")]
+    # Cut where sniff counted: after `skip` lines as str.splitlines ends them ("\r" alone too).
+    cut += sum(len(line) for line in lines[:skip])
+    rows = _rows(lines[skip:], chosen)
+    width = len(rows[0]) if rows else 0
+    if ascii_raw is not None:
+        body, offset = [ascii_raw], cut
+        del ascii_raw
+    else:
+        # The body as UTF-8 bytes for the parser, and the text let go first: a large
+        # file is then held once, not as text and bytes.
+        body, offset = [text[cut:].encode("utf-8", "surrogatepass")], 0
     del text
-    frame = _split(body, chosen, skip, path)
+    frame = _split(body, offset, width, chosen, skip, path)
     if frame.shape[1] == 1 and sep is None and re.search(r"\S {2,}\S", str(frame.columns[0])):
         raise DataError(
             f"file '{path}' lines its columns up with spaces ({str(frame.columns[0])!r}), which is not a separator "
@@ -318,30 +332,74 @@ def sniff(text: str, sep: str | None = None) -> tuple[str, int]:
     return chosen, skip
 
 
-def _split(owned: list[bytes], sep: str, skip: int, path: Path) -> pd.DataFrame:
-    # owned: a one-item list holding the text from the header line on, UTF-8 encoded;
-    # taking it out leaves this function the only owner, so the bytes go once parsed.
-    # skip: the lines above the header (for messages).
+def _ascii_head(raw: bytes) -> str:
+    """The first lines of an ASCII file, as many as sniffing reads (and Excel's ``sep=`` line)."""
+    end = -1
+    for _ in range(_SNIFF_LINES + 1):
+        end = raw.find(b"\n", end + 1)
+        if end < 0:
+            return raw.decode("ascii")
+    return raw[: end + 1].decode("ascii")
+
+
+def _split(owned: list[bytes], offset: int, width: int, sep: str, skip: int, path: Path) -> pd.DataFrame:
+    # owned: a one-item list holding UTF-8 bytes whose header line starts at byte
+    # `offset`; taking it out leaves this function the only owner, so the bytes go
+    # once parsed. width: the header line's fields. skip: the lines above the header.
     body = owned.pop()
-    try:
-        raw = pd.read_csv(
-            io.BytesIO(body), sep=sep, header=None, dtype="str", keep_default_na=False, na_filter=False,
-            skip_blank_lines=True, skipinitialspace=True, quotechar='"', engine="c", encoding="utf-8",
-            encoding_errors="surrogatepass",
-        )
-        header = [str(v) for v in raw.iloc[0].tolist()] if len(raw) else []
-        cells = raw.iloc[1:].reset_index(drop=True)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"file '{path}' has no columns; it needs a header row and data rows") from None
-    except pd.errors.ParserError:
-        header, rows = _split_slowly(body.decode("utf-8", "surrogatepass"), sep, skip, path)
-        cells = pd.DataFrame(rows, columns=range(len(header)), dtype="str")
+    cells = _split_fast(body, offset, width, sep)
+    if cells is None:
+        if offset:
+            body = body[offset:]
+        try:
+            cells = pd.read_csv(
+                io.BytesIO(body), sep=sep, header=None, dtype="str", keep_default_na=False, na_filter=False,
+                skip_blank_lines=True, skipinitialspace=True, quotechar='"', engine="c", encoding="utf-8",
+                encoding_errors="surrogatepass",
+            )
+        except pd.errors.EmptyDataError:
+            raise DataError(f"file '{path}' has no columns; it needs a header row and data rows") from None
+        except pd.errors.ParserError:
+            header, rows = _split_slowly(body.decode("utf-8", "surrogatepass"), sep, skip, path)
+            cells = pd.DataFrame([header, *rows], columns=range(len(header)), dtype="str")
     del body
-    if len(cells):
-        for column in cells.columns:  # one column at a time: the unstripped one is let go at once
-            cells[column] = cells[column].str.strip()
-        cells = cells[(cells != "").any(axis=1).to_numpy()].reset_index(drop=True)
-    return make_table(header, cells, path)
+    header = [str(v) for v in cells.iloc[0].tolist()] if len(cells) else []
+    for column in cells.columns:  # one column at a time: the unstripped one is let go at once
+        cells[column] = strip_text(cells[column])
+    filled = (cells != "").any(axis=1).to_numpy()[1:]  # below the header row
+    cells = cells.iloc[1:] if filled.all() else cells.iloc[1:][filled]
+    return make_table(header, cells.reset_index(drop=True), path)
+
+
+def _split_fast(body: bytes, offset: int, width: int, sep: str) -> pd.DataFrame | None:
+    """Arrow's multi-threaded CSV parser, for the plain files it reads exactly as pandas would.
+
+    Only bytes without quotes or NUL characters, every row as wide as the header:
+    fields are then the text between separators, whose spaces the caller strips
+    (pandas' ``skipinitialspace`` only differs from that around quotes). Anything
+    else (``None``) goes to pandas, which reports ragged rows and reads quotes.
+    Arrow holds the text in one buffer per column, not an object per cell.
+    """
+    if width < 1 or body.find(b'"', offset) >= 0 or body.find(b"\x00", offset) >= 0:
+        return None
+    import pyarrow as pa
+    from pyarrow import csv as arrow_csv
+
+    names = [str(k) for k in range(width)]
+    try:
+        table = arrow_csv.read_csv(
+            pa.BufferReader(pa.py_buffer(body).slice(offset)),
+            read_options=arrow_csv.ReadOptions(column_names=names),
+            parse_options=arrow_csv.ParseOptions(delimiter=sep, quote_char=False),
+            convert_options=arrow_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string())),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    frame = table.to_pandas(types_mapper={pa.large_string(): text}.get)
+    del table
+    frame.columns = range(width)
+    return frame
 
 
 def _split_slowly(body: str, sep: str, skip: int, path: Path) -> tuple[list[str], list[list[str]]]:
@@ -405,7 +463,7 @@ def make_table(header: list[object], cells: pd.DataFrame, path: Path | str) -> p
             or two columns share a name.
     """
     names = [_name(value, k) for k, value in enumerate(header)]
-    frame = cells.copy()
+    frame = cells.copy(deep=False)
     frame.columns = range(len(names))
     keep = [k for k, name in enumerate(names) if not (name.startswith("Unnamed: ") and _empty(frame[k]))]
     names = [names[k] for k in keep]

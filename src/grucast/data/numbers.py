@@ -170,6 +170,15 @@ def as_text(column: pd.Series) -> pd.Series:
     return column
 
 
+def strip_text(column: pd.Series) -> pd.Series:
+    """``column.str.strip()`` of a string column, or the column itself when no value has
+    spaces around it: a large file's cells, already stripped, are then not held twice."""
+    stripped = column.str.strip()
+    if (column.isna() | (stripped == column)).all():
+        return column
+    return stripped
+
+
 def is_missing_token(values: pd.Series, na_values: Iterable[str] = ()) -> np.ndarray:
     """Which values of a column are missing: ``None``/NaN or a missing marker."""
     markers = list(NA_TOKENS | {str(v).strip() for v in na_values})
@@ -320,7 +329,7 @@ def convert_column(
     if is_text_column(column):
         is_text = ~missing
         others = np.zeros(len(column), dtype=bool)
-        text = column[is_text].str.strip()
+        text = strip_text(column if is_text.all() else column[is_text])
         plain_ints = True
     else:
         values = column.to_numpy(dtype=object)
@@ -337,7 +346,8 @@ def convert_column(
     unit = Unit()
     integral = True
     if is_text.any():
-        text = text.str.replace(_MINUS, "-", regex=False)
+        if text.str.contains(_MINUS, regex=False).any():
+            text = text.str.replace(_MINUS, "-", regex=False)
         unit = find_unit(_sample(text))
         if unit.prefix:
             text = text.str.removeprefix(unit.prefix).str.lstrip()
@@ -347,7 +357,7 @@ def convert_column(
             for space in _SPACES:
                 text = text.str.replace(space, " ", regex=False)
         if fmt.is_default:
-            parsed = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            parsed = _decimal_numbers(text)
             failed = np.isnan(parsed)
         else:
             ok = text.str.fullmatch(fmt.pattern.pattern).fillna(False).to_numpy(dtype=bool)
@@ -360,17 +370,38 @@ def convert_column(
             failed = ~ok | np.isnan(parsed)
         out[is_text] = parsed
         bad[np.flatnonzero(is_text)[failed]] = True
-        core = text.str.replace(fmt.thousands, "", regex=False) if fmt.thousands else text
-        integral = bool(core.str.fullmatch(r"[+-]?\d+").fillna(False).all())
+        del parsed, failed
     if bad.any():
         return None, unit, bad
     present = ~missing
     if missing.any() or not present.any():
         return pd.Series(out, index=column.index, name=column.name), unit, bad
     whole = np.isfinite(out).all() and (out == np.round(out)).all() and np.abs(out).max(initial=0) < 2**53
+    if whole and is_text.any():  # integers only if written as such ("2.0" stays a float)
+        core = text.str.replace(fmt.thousands, "", regex=False) if fmt.thousands else text
+        integral = bool(core.str.fullmatch(r"[+-]?\d+").fillna(False).all())
     if whole and integral and plain_ints:
         return pd.Series(out.astype(np.int64), index=column.index, name=column.name), unit, bad
     return pd.Series(out, index=column.index, name=column.name), unit, bad
+
+
+def _decimal_numbers(text: pd.Series) -> np.ndarray:
+    """Text in the default convention (``1234.5``, ``-1e3``) as float64, NaN where it is not a number.
+
+    A string column backed by Arrow is cast by Arrow's parser, which reads a large
+    column without a Python object per value and accepts only what pandas accepts
+    too (with the same, correctly rounded values); a column with any other string
+    goes to ``pandas.to_numeric``, which marks the values it cannot read.
+    """
+    if isinstance(text.array, pd.arrays.ArrowStringArray):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            return np.asarray(pc.cast(pa.array(text.array), pa.float64()), dtype=np.float64)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def convert_booleans(column: pd.Series, na_values: Iterable[str] = ()) -> pd.Series | None:

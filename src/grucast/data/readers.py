@@ -58,12 +58,13 @@ from grucast.data.numbers import (
     detect_number_format,
     is_missing_token,
     is_text_column,
+    strip_text,
     text_samples,
 )
 from grucast.data.times import ParsedTime, is_date_only, looks_like_time_of_day, parse_time
 from grucast.data.validation import MissingPolicy, build_series, check_missing_policy, to_numeric
 from grucast.errors import option
-from grucast.grouping import group_rows
+from grucast.grouping import group_codes
 
 #: File suffixes each reader accepts.
 CSV_SUFFIXES = (".csv", ".txt", ".tsv", ".csv.gz", ".csv.zip", ".csv.bz2", ".csv.xz", ".csv.zst")
@@ -153,6 +154,8 @@ def _load(
         table = read_delimited(path, sep=sep, encoding=encoding)
         frame, found_sep = table.frame, table.sep
         notes += table.notes
+        del table
+        release_arrow_memory()  # the cells before they were stripped
     elif name.endswith(PARQUET_SUFFIXES):
         frame = _read_parquet(path)
     elif name.endswith(EXCEL_SUFFIXES):
@@ -334,6 +337,7 @@ def type_columns(
             columns[name] = column
         else:
             columns[name] = _typed(column, name, samples[name], fmt, na_values, source, notes)
+            release_arrow_memory()  # the copies made on the way, before the next column makes its own
     typed = pd.DataFrame(columns, index=frame.index)
     typed.columns = list(frame.columns)
     return typed, fmt, notes
@@ -359,7 +363,8 @@ def _typed(
             return booleans
     missing = is_missing_token(column, na_values)
     if is_text_column(column):
-        return column.str.strip().where(~missing)
+        column = strip_text(column)
+        return column.where(~missing) if missing.any() else column
     values = np.array(column.map(lambda v: v.strip() if isinstance(v, str) else v).to_numpy(dtype=object))
     values[missing] = np.nan
     return pd.Series(values, index=column.index, name=column.name, dtype=object)
@@ -373,8 +378,9 @@ def as_names(column: pd.Series) -> pd.Series:
     """Series names as text: ``"0101"`` and ``"NA"`` stay; only empty cells are missing."""
     column = as_text(column)
     if is_text_column(column):
-        stripped = column.str.strip()
-        return stripped.where(stripped != "")
+        stripped = strip_text(column)
+        empty = (stripped == "").to_numpy(dtype=bool, na_value=False)
+        return stripped.where(~empty) if empty.any() else stripped
 
     def name(value: object) -> object:
         if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
@@ -466,8 +472,10 @@ def read_series(
         path, sheet=sheet, na_values=na_values, sep=sep, decimal=decimal, thousands=thousands, encoding=encoding,
         names=[series_col] if series_col else [],
     )
+    owned, number_format, notes = [loaded.frame], loaded.number_format, list(loaded.notes)
+    del loaded
     series = _build(
-        loaded.frame,
+        owned,
         time_col=time_col,
         target=target,
         series_col=series_col,
@@ -479,13 +487,12 @@ def read_series(
         time_format=time_format,
         dayfirst=dayfirst,
         timezone=timezone,
-        decimal=loaded.number_format.decimal,
-        thousands=loaded.number_format.thousands,
+        decimal=number_format.decimal,
+        thousands=number_format.thousands,
         na_values=na_values,
-        notes=list(loaded.notes),
+        notes=notes,
         stacklevel=3,
     )
-    del loaded
     release_arrow_memory()
     return series
 
@@ -536,7 +543,7 @@ def from_dataframe(
 
 
 def _build(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | list[pd.DataFrame],
     *,
     time_col: str | Sequence[str] | None,
     target: str | Sequence[str] | None,
@@ -555,6 +562,8 @@ def _build(
     notes: list[str],
     stacklevel: int,
 ) -> SeriesSet:
+    if isinstance(frame, list):  # the caller's only reference, handed over: columns go once used
+        frame = frame.pop()
     check_missing_policy(missing)
     if frame.empty:
         raise DataError("the data has no rows; it needs at least one row per series")
@@ -589,15 +598,16 @@ def _build(
     rows = np.arange(1, len(frame) + 1)
     labels = label_codes = label_names = None
     if series_col is not None:
-        label_column = as_names(frame[series_col])
+        label_column = frame[series_col]  # as_names'd by type_columns
         if label_column.isna().any():
             row = int(rows[np.argmax(label_column.isna().to_numpy())])
             raise DataError(f"missing series name in column {series_col!r} at row {row}; every row needs its series")
-        # Built from the distinct names: no Python string per row. The codes (series
-        # numbered in order of first appearance) serve wherever rows are only grouped.
+        # The codes (series numbered in order of first appearance) serve wherever rows
+        # are grouped, and the names of rows are looked up only for messages.
         label_codes, label_names = pd.factorize(label_column)
-        label_names = np.asarray(label_names, dtype=object).astype(str)
-        labels = label_names[label_codes]
+        label_names = [str(name) for name in label_names]
+        labels = _SeriesOfRow(label_codes, label_names)
+        del label_column
     time_name = time_cols[0] if time_cols else None
     parsed: ParsedTime | None = None
     if time_cols:
@@ -608,12 +618,15 @@ def _build(
         )
         notes += parsed.notes
         del column
-        release_arrow_memory()  # the time column's text
     elif timezone is not None:
         raise DataError(
             f"{option('timezone', timezone)} needs a time column; pass {option('time_col')}, or leave "
             f"{option('timezone')} out"
         )
+    # The names and times as text are done with; a frame this function owns lets them go.
+    used = {*targets, *known, *past, *static}
+    frame = frame.drop(columns=[c for c in (series_col, *time_cols) if c is not None and c not in used])
+    release_arrow_memory()
     time = None if parsed is None else parsed.time
     covariates = known + past
     for column in targets:
@@ -632,7 +645,7 @@ def _build(
         names = [targets[0]] + covariates
         values = np.column_stack([numbers(column, labels) for column in names])
         groups = (
-            [(str(label_names[k]), rows_of) for k, rows_of in group_rows(label_codes)]
+            list(zip(label_names, group_codes(label_codes, len(label_names))))
             if label_codes is not None else [(targets[0], np.arange(len(frame)))]
         )
         for name, index in groups:
@@ -763,6 +776,16 @@ def _with_static(
     return [dataclasses.replace(member, static=tuple(values[member.name])) for member in members]
 
 
+class _SeriesOfRow:
+    """Each row's series name, looked up from its code when a message needs one (no name per row is stored)."""
+
+    def __init__(self, codes: np.ndarray, names: list[str]) -> None:
+        self.codes, self.names = codes, names
+
+    def __getitem__(self, row: int) -> str:
+        return self.names[int(self.codes[row])]
+
+
 def _check_target(column: pd.Series, name: str, rows: np.ndarray, labels: np.ndarray | None) -> None:
     if pd.api.types.is_bool_dtype(column):
         raise DataError(
@@ -792,10 +815,13 @@ def _time_column(frame: pd.DataFrame, time_cols: list[str], series: np.ndarray |
     # (series, day) pairs as one integer each: a date repeated within a series means a time of day elsewhere.
     series_codes = np.asarray(series, dtype=np.int64) if series is not None else np.zeros(len(column), np.int64)
     day_codes, days = pd.factorize(column, use_na_sentinel=False)
-    repeated = pd.Series(series_codes * (len(days) + 1) + day_codes).duplicated().to_numpy()
-    if not repeated.any():
+    pairs = series_codes * (len(days) + 1) + day_codes
+    del day_codes
+    ordered = np.sort(pairs)  # a sort finds repeats without a hash table as large as the file
+    if not (ordered[1:] == ordered[:-1]).any():
         return column
-    keys = pd.DataFrame({"series": series_codes, "day": day_codes})
+    del ordered
+    repeated = pd.Series(pairs).duplicated().to_numpy()
     for other in frame.columns:
         if other in taken or other in time_cols:
             continue
@@ -806,7 +832,7 @@ def _time_column(frame: pd.DataFrame, time_cols: list[str], series: np.ndarray |
             for v in sample
         ):
             second = int(np.argmax(repeated))
-            first = int(np.flatnonzero((keys == keys.iloc[second]).all(axis=1).to_numpy())[0])
+            first = int(np.flatnonzero(pairs == pairs[second])[0])
             raise DataError(
                 f"column {time_cols[0]!r} holds dates only, and they repeat (rows {first + 1} and {second + 1}: "
                 f"{column.iloc[second]!s}); the time of day seems to be in column {other!r}: pass "
