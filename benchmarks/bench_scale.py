@@ -1,8 +1,9 @@
 """Time and peak memory per phase of a global model over many series (issue 14).
 
 Synthetic daily series of ``--steps`` rows (a weekly cycle on a per-series level,
-with noise) in one long CSV, then, timed phase by phase in a fresh process per
-collection size: reading and validating the file, fitting the pipeline (splits,
+with noise) in one long CSV, written by a process of its own; then, timed phase by
+phase in a fresh process per collection size, with each phase's peak resident
+memory (sampled every 20 ms): reading and validating the file, fitting the pipeline (splits,
 scalers, window normalisation, calendar, windows), training (one epoch capped at
 ``--batches`` batches: a fixed, small share), calibrating the intervals,
 evaluating the test windows beside the baselines, predicting the next horizon,
@@ -24,11 +25,26 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results" / "scale.json"
 
+WRITE = r"""
+import sys
+import numpy as np, pandas as pd
+path, size, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = np.random.default_rng(0)
+days = pd.date_range("2023-01-01", periods=steps, freq="D").strftime("%Y-%m-%d")
+level = rng.uniform(10, 100, (size, 1))
+values = level * (1 + 0.2 * np.sin(2 * np.pi * np.arange(steps) / 7)) + rng.normal(0, 2, (size, steps))
+pd.DataFrame({"id": np.repeat([f"s{i:06d}" for i in range(size)], steps), "date": np.tile(days, size),
+              "y": values.reshape(-1).round(3)}).to_csv(path, index=False)
+"""
+
+# The file is written by its own process (WRITE): the measured process starts as a
+# user's does, with nothing but the imports in memory.
 CHILD = r"""
 import json, os, resource, sys, tempfile, time, warnings
 warnings.simplefilter("ignore")
@@ -38,16 +54,8 @@ from grucast.api import Forecaster
 from grucast.api.runs import train_run
 from grucast.data import read_series
 
-size, steps, batches = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-folder = tempfile.mkdtemp(prefix="grucast-scale-")
-rng = np.random.default_rng(0)
-days = pd.date_range("2023-01-01", periods=steps, freq="D").strftime("%Y-%m-%d")
-level = rng.uniform(10, 100, (size, 1))
-values = level * (1 + 0.2 * np.sin(2 * np.pi * np.arange(steps) / 7)) + rng.normal(0, 2, (size, steps))
-path = os.path.join(folder, "series.csv")
-pd.DataFrame({"id": np.repeat([f"s{i:06d}" for i in range(size)], steps), "date": np.tile(days, size),
-              "y": values.reshape(-1).round(3)}).to_csv(path, index=False)
-
+path, batches = sys.argv[1], int(sys.argv[2])
+folder = os.path.dirname(path)
 import threading
 page_mib = os.sysconf("SC_PAGE_SIZE") / 2**20
 def resident_mib():
@@ -74,7 +82,7 @@ def timed(name, call):
                     "peak_mib": round(phase_peak)}
     return out
 
-before_read = resident_mib()  # what writing the synthetic file left behind
+before_read = resident_mib()  # the imports
 data = timed("read", lambda: read_series(path, time_col="date", target="y", series_col="id"))
 forecaster = Forecaster("gru", lookback=28, horizon=7, hidden_size=16, num_layers=1, epochs=1, max_batches=batches,
                         batch_size=256, progress=False, threads=2, seed=0)
@@ -93,8 +101,8 @@ total = phases.pop("train_run")
 phases["report_and_files"] = {"wall_s": round(total["wall_s"] - sum(p["wall_s"] for p in inside), 2),
                               "cpu_s": round(total["cpu_s"] - sum(p["cpu_s"] for p in inside), 2)}
 peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"series": size, "steps": steps, "phases": phases, "peak_rss_mib": round(peak_mib),
-                  "before_read_mib": round(before_read)}))
+print(json.dumps({"series": len(data), "steps": len(data.series[0].target), "phases": phases,
+                  "peak_rss_mib": round(peak_mib), "before_read_mib": round(before_read)}))
 """
 
 
@@ -107,8 +115,11 @@ def main() -> None:
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         load = os.getloadavg()[0]
-        done = subprocess.run([sys.executable, "-c", CHILD, str(size), str(args.steps), str(args.batches)],
-                              capture_output=True, text=True, check=False)
+        with tempfile.TemporaryDirectory(prefix="grucast-scale-") as folder:
+            path = os.path.join(folder, "series.csv")
+            subprocess.run([sys.executable, "-c", WRITE, path, str(size), str(args.steps)], check=True)
+            done = subprocess.run([sys.executable, "-c", CHILD, path, str(args.batches)],
+                                  capture_output=True, text=True, check=False)
         if done.returncode != 0:
             print(done.stderr[-3000:], file=sys.stderr)
             raise SystemExit(f"{size} series: the run failed")

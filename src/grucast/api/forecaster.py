@@ -34,6 +34,9 @@ from grucast.training.devices import check_accelerator, check_precision
 from grucast.training.fit import fit_module
 from grucast.training.module import ForecastModule
 
+#: Windows put back into the data's units at a time (see ``Forecaster._to_units``).
+_UNITS_CHUNK = 1 << 15
+
 #: The files every run folder holds (see :meth:`Forecaster.save`).
 RUN_FILES = ("config.json", "pipeline.json", "intervals.json", "model.safetensors")
 
@@ -532,8 +535,27 @@ class Forecaster:
         Returns ``forecast`` (the point forecast, a quantile model's median), ``lower``
         and ``upper`` (the conformal band), a quantile model's calibrated ``q<level>``
         and, with ``with_baselines`` (which needs the series and ``origin``), the
-        baselines' bands ``<baseline>_q<level>``.
+        baselines' bands ``<baseline>_q<level>``. Windows go through in chunks, written
+        into the outputs: the float64 intermediates of a million windows at once
+        would take several times the outputs' own memory.
         """
+        out: dict[str, np.ndarray] = {}
+        for start in range(0, len(pred), _UNITS_CHUNK):
+            part = slice(start, start + _UNITS_CHUNK)
+            chunk = self._to_units_chunk(
+                pred[part], {k: v[part] for k, v in batch.items()}, data, None if origin is None else origin[part],
+                with_baselines, pipeline,
+            )
+            if not out:
+                out = {k: np.empty((len(pred), *v.shape[1:]), dtype=v.dtype) for k, v in chunk.items()}
+            for key, values in chunk.items():
+                out[key][part] = values
+        return out
+
+    def _to_units_chunk(
+        self, pred: torch.Tensor, batch: dict[str, torch.Tensor], data: SeriesSet | Sequence[str],
+        origin: np.ndarray | None, with_baselines: bool, pipeline: WindowPipeline | None,
+    ) -> dict[str, np.ndarray]:
         calibration, pipeline = self.calibration_, pipeline or self.pipeline_
         median = pred[..., self._median_index : self._median_index + 1]  # (B, H, 1)
         radius = torch.as_tensor(calibration.radius, dtype=pred.dtype).reshape(1, -1, 1)

@@ -59,30 +59,38 @@ def grouped_metrics(
         return [], []
     order = np.concatenate(groups)
     horizon = actual.shape[1]
-    y = actual[order].ravel()
-    f = forecast[order].ravel()
-    q = scaled[order].ravel()
     sizes = np.array([len(rows) for rows in groups]) * horizon
     starts = np.r_[0, np.cumsum(sizes)[:-1]]
-    error = y - f
-    absolute = np.abs(error)
-    squared = np.square(error)
+    # Each (W * H) temporary is let go (or reused) once summed: a million windows'
+    # worth of them at once would take several times the inputs' memory.
+    y = actual[order].ravel()
+    f = forecast[order].ravel()
+    absolute = np.abs(y - f)
     mae = _sums(absolute, starts) / sizes
-    residual = _sums(squared, starts)  # SS_res
+    residual = _sums(np.square(absolute), starts)  # SS_res
     mse = residual / sizes
-    zeros = _sums((y == 0.0).astype(np.int64), starts)
-    ratio = np.divide(absolute, np.abs(y), out=np.zeros_like(absolute), where=y != 0.0)
+    zeros = np.add.reduceat(y == 0.0, starts, dtype=np.int64)
+    magnitude = np.abs(y)
+    ratio = np.divide(absolute, magnitude, out=np.zeros_like(absolute), where=y != 0.0)
     mape = 100.0 * _sums(ratio, starts) / sizes
-    magnitude = np.abs(y) + np.abs(f)
-    smape_terms = np.divide(absolute, magnitude, out=np.zeros_like(absolute), where=magnitude > 0)
+    magnitude += np.abs(f)
+    del f
+    ratio.fill(0.0)
+    smape_terms = np.divide(absolute, magnitude, out=ratio, where=magnitude > 0)
     smape = 200.0 * _sums(smape_terms, starts) / sizes
+    del absolute, magnitude, ratio, smape_terms
     low = np.minimum.reduceat(y, starts)
     high = np.maximum.reduceat(y, starts)
     mean = _sums(y, starts) / sizes
-    total = _sums(np.square(y - np.repeat(mean, sizes)), starts)
+    deviation = y - np.repeat(mean, sizes)
+    del y
+    total = _sums(np.square(deviation, out=deviation), starts)
+    del deviation
+    q = scaled[order].ravel()
     has_scale = ~np.isnan(q)
     scaled_count = _sums(has_scale.astype(np.int64), starts)
     mase = _sums(np.where(has_scale, q, 0.0), starts) / np.maximum(scaled_count, 1)
+    del q, has_scale
 
     # Python floats once, for all groups (per-element numpy scalars cost more than the sums).
     columns = {

@@ -225,7 +225,8 @@ def evaluate_forecasts(
             "the in-sample naive (lag-1) error, or left out with a single value"
         )
     window_scale = scales[inverse.ravel()]
-    scaled = np.abs(actual - forecast) / window_scale[:, None]  # (W, H), NaN rows where undefined
+    scaled = np.abs(actual - forecast)
+    scaled /= window_scale[:, None]  # (W, H), NaN rows where undefined
     has_scale = ~np.isnan(window_scale)
     if not has_scale.any():
         notes.append("overall and per-step mase are undefined: no series has a MASE scale")
@@ -233,7 +234,7 @@ def evaluate_forecasts(
         skipped = ", ".join(repr(_python_label(unique[k])) for k in order if np.isnan(scales[k]))
         notes.append(f"overall and per-step mase leave out series {skipped}, which have no MASE scale")
 
-    overall = _block(actual, forecast, scaled[has_scale], "overall", notes)
+    overall = _block(actual, forecast, scaled if has_scale.all() else scaled[has_scale], "overall", notes)
     # The rows of each series, in the order of `names` (first appearance), from the codes np.unique gave.
     groups = [rows for _, rows in group_rows(inverse.ravel())]
     metrics, series_notes = grouped_metrics(actual, forecast, scaled, groups, names)
