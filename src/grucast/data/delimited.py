@@ -389,7 +389,7 @@ def _split_fast(body: bytes, offset: int, width: int, sep: str) -> pd.DataFrame 
     try:
         table = arrow_csv.read_csv(
             pa.BufferReader(pa.py_buffer(body).slice(offset)),
-            read_options=arrow_csv.ReadOptions(column_names=names),
+            read_options=arrow_csv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=arrow_csv.ParseOptions(delimiter=sep, quote_char=False),
             convert_options=arrow_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string())),
         )

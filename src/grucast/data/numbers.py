@@ -397,8 +397,11 @@ def _decimal_numbers(text: pd.Series) -> np.ndarray:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        # The column's own chunks (pa.array would first copy them into one).
+        chunks = getattr(text.array, "_pa_array", None)
         try:
-            return np.asarray(pc.cast(pa.array(text.array), pa.float64()), dtype=np.float64)
+            return np.asarray(pc.cast(chunks if chunks is not None else pa.array(text.array), pa.float64()),
+                              dtype=np.float64)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
     return pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)

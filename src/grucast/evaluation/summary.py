@@ -37,6 +37,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
 
 from grucast import checks
@@ -53,7 +54,7 @@ from grucast.evaluation.metrics import (
     smape,
 )
 from grucast.evaluation.grouped import grouped_metrics, mase_scales
-from grucast.grouping import group_rows
+from grucast.grouping import group_codes
 
 __all__ = ["ForecastMetrics", "evaluate_forecasts"]
 
@@ -189,10 +190,10 @@ def evaluate_forecasts(
         raise ValueError(
             f"series must hold one label per window, shape ({windows},), got shape {labels.shape}"
         )
-    # Labels in order of first appearance; `inverse` maps each window to its label.
-    unique, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    names = [_python_label(unique[k]) for k in order]
+    # Labels numbered in order of first appearance, by hashing (sorting a million
+    # text labels costs more than the metrics): `codes` maps each window to its label.
+    codes, unique = pd.factorize(labels, use_na_sentinel=False)
+    names = [_python_label(label) for label in np.asarray(unique, dtype=object)]
     missing = [name for name in names if name not in train]
     if missing:
         shown = ", ".join(repr(name) for name in missing[:5])
@@ -205,7 +206,7 @@ def evaluate_forecasts(
     # One MASE scale per series (NaN where undefined), gathered per window: (W,).
     # A training part shorter than a season and a step has no seasonal naive error:
     # such a series is scaled by the naive (lag-1) error instead.
-    parts = [train[_python_label(unique[k])] for k in order]
+    parts = [train[name] for name in names]
     lengths = np.array([len(np.asarray(part)) for part in parts], dtype=np.int64)
     lags = np.where(lengths > season, season, 1)
     short = [names[i] for i in np.flatnonzero(lags != season).tolist()]
@@ -216,27 +217,26 @@ def evaluate_forecasts(
     for i in np.flatnonzero(in_order == 0.0).tolist():
         notes.append(f"series {names[i]!r}: {mase_undefined(int(lags[i]))}")
     in_order[in_order == 0.0] = np.nan
-    scales = np.full(len(unique), np.nan)
-    scales[order] = in_order
+    scales = in_order
     if short:
         shown = ", ".join(repr(name) for name in short[:5]) + (f" and {len(short) - 5} more" if len(short) > 5 else "")
         notes.append(
             f"{len(short)} series have fewer than {season + 1} training values ({shown}): their MASE is scaled by "
             "the in-sample naive (lag-1) error, or left out with a single value"
         )
-    window_scale = scales[inverse.ravel()]
+    window_scale = scales[codes]
     scaled = np.abs(actual - forecast)
     scaled /= window_scale[:, None]  # (W, H), NaN rows where undefined
     has_scale = ~np.isnan(window_scale)
     if not has_scale.any():
         notes.append("overall and per-step mase are undefined: no series has a MASE scale")
     elif not has_scale.all():
-        skipped = ", ".join(repr(_python_label(unique[k])) for k in order if np.isnan(scales[k]))
+        skipped = ", ".join(repr(name) for name, scale in zip(names, scales) if np.isnan(scale))
         notes.append(f"overall and per-step mase leave out series {skipped}, which have no MASE scale")
 
     overall = _block(actual, forecast, scaled if has_scale.all() else scaled[has_scale], "overall", notes)
-    # The rows of each series, in the order of `names` (first appearance), from the codes np.unique gave.
-    groups = [rows for _, rows in group_rows(inverse.ravel())]
+    # The rows of each series, in the order of `names` (first appearance).
+    groups = group_codes(codes, len(names))
     metrics, series_notes = grouped_metrics(actual, forecast, scaled, groups, names)
     per_series: dict[Hashable, Metrics] = dict(zip(names, metrics))
     notes += series_notes
