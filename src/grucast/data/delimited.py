@@ -374,14 +374,15 @@ def _split(owned: list[bytes], offset: int, width: int, sep: str, skip: int, pat
 def _split_fast(body: bytes, offset: int, width: int, sep: str) -> pd.DataFrame | None:
     """Arrow's multi-threaded CSV parser, for the plain files it reads exactly as pandas would.
 
-    Only bytes without quotes or NUL characters, every row as wide as the header:
+    Only bytes without quotes or NUL characters, separated by anything but a space,
+    every row as wide as the header:
     fields are then the text between separators, whose spaces the caller strips
     (pandas' ``skipinitialspace`` only differs from that around quotes). Anything
     else (``None``) goes to pandas, which reports ragged rows and reads quotes.
     Arrow holds the text in one buffer per column, not an object per cell.
     """
-    if width < 1 or body.find(b'"', offset) >= 0 or body.find(b"\x00", offset) >= 0:
-        return None
+    if width < 1 or sep == " " or body.find(b'"', offset) >= 0 or body.find(b"\x00", offset) >= 0:
+        return None  # (with a space separator, pandas' skipinitialspace merges runs of spaces)
     import pyarrow as pa
     from pyarrow import csv as arrow_csv
 

@@ -59,6 +59,12 @@ def test_arrow_declines_what_only_pandas_reads_right(body: bytes) -> None:
     assert _split_fast(body, 0, 2, ",") is None
 
 
+def test_a_space_separator_is_left_to_pandas() -> None:
+    body = b"id y\na  1\nb 2\n"  # pandas reads "a  1" as two fields
+    assert _split_fast(body, 0, 2, " ") is None
+    assert pandas_cells(body, " ").to_numpy().tolist() == [["id", "y"], ["a", "1"], ["b", "2"]]
+
+
 def test_the_header_offset_is_respected(tmp_path) -> None:
     path = tmp_path / "titled.csv"
     path.write_bytes(b"Sales report\nsep=,\nid,y\na,1\nb,2\n")
