@@ -717,7 +717,9 @@ def _detected_time_column(frame: pd.DataFrame, taken: list, notes: list[str]) ->
         if len(sample) and sample.str.contains(r"\d").all():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+                # utc=True: times whose offset changes (a summer-time switch) are dates too; without
+                # it pandas raises on mixed offsets instead of reading them.
+                parsed = pd.to_datetime(sample, errors="coerce", format="mixed", utc=True)
             if parsed.notna().all():
                 found.append(column)
     if len(found) != 1:

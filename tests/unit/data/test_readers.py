@@ -311,3 +311,16 @@ def test_title_lines_above_the_header_with_old_mac_line_ends(tmp_path):
     path.write_bytes(("My report\rGenerated 2024\rtime,y\r" + rows + "\r").encode())
     data = read_series(path, time_col="time", target="y")
     np.testing.assert_array_equal(data.series[0].target, np.arange(10.0))
+
+
+def test_a_time_column_whose_offset_changes_is_found_without_naming_it(tmp_path):
+    # A summer-time switch in an export with offsets: pandas refuses mixed offsets unless told to use UTC.
+    path = tmp_path / "paris.csv"
+    path.write_text("time,y\n2024-03-31T00:00:00+01:00,1\n2024-03-31T01:00:00+01:00,2\n2024-03-31T03:00:00+02:00,3\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = read_series(path, target="y")
+    assert data.time_column == "time"
+    assert data.series[0].time.tolist() == pd.to_datetime(
+        ["2024-03-30 23:00", "2024-03-31 00:00", "2024-03-31 01:00"]).as_unit("ns").asi8.tolist()
+    assert any("column 'time' holds dates" in str(w.message) for w in caught)
