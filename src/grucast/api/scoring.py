@@ -10,7 +10,7 @@ import numpy as np
 
 from grucast.data.frame import SeriesSet
 from grucast.data.pipeline import WindowedData
-from grucast.evaluation import ForecastMetrics, evaluate_forecasts, naive_forecast, seasonal_naive_forecast
+from grucast.evaluation import ForecastMetrics, evaluate_many, naive_forecast, seasonal_naive_forecast
 from grucast.evaluation.probabilistic import evaluate_quantiles, interval_scores
 from grucast.grouping import group_rows
 
@@ -163,8 +163,8 @@ def score_windows(windows: WindowedData, forecasts: dict[str, np.ndarray], seaso
     labels = np.array(data.names, dtype=object)[series_index]
     train = {s.name: s.target[: windows.plan[s.name].train_end] for s in data}
     actual = forecasts["actual"]
-    model = evaluate_forecasts(actual, forecasts["forecast"], labels, train, season)
-    scored = {name: evaluate_forecasts(actual, values, labels, train, season) for name, values in baselines.items()}
+    scored = evaluate_many(actual, {"model": forecasts["forecast"], **baselines}, labels, train, season)
+    model = scored.pop("model")
     if fallback:
         scored["seasonal_naive"] = dataclasses.replace(
             scored["seasonal_naive"],

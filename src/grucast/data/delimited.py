@@ -116,15 +116,15 @@ def read_delimited(path: Path, *, sep: str | None = None, encoding: str | None =
         text, codec, notes = decode(raw, path, encoding)
         ascii_raw = None
     del raw
-    cut = 0  # characters above the header line
+    offset = 0  # characters (ASCII: bytes) of the file above the header line
     hint = re.match(r"\s*sep=(.)[ \t]*\r?\n", text)
     if hint:
         # Excel's first line "sep=;" names the separator.
-        cut = hint.end()
+        text, offset = text[hint.end() :], hint.end()
         if sep is None:
             sep = hint.group(1)
-    chosen, skip = sniff(text[cut:], sep)
-    lines = head_lines(text[cut:], skip + 1, keepends=True)
+    chosen, skip = sniff(text, sep)
+    lines = head_lines(text, skip + 1, keepends=True)
     titles = [line.strip() for line in lines[:skip] if line.strip()]
     if titles:
         notes.append(
@@ -132,16 +132,16 @@ def read_delimited(path: Path, *, sep: str | None = None, encoding: str | None =
             "the header is the first line with several fields"
         )
     # Cut where sniff counted: after `skip` lines as str.splitlines ends them ("\r" alone too).
-    cut += sum(len(line) for line in lines[:skip])
+    above = sum(len(line) for line in lines[:skip])
     rows = _rows(lines[skip:], chosen)
     width = len(rows[0]) if rows else 0
     if ascii_raw is not None:
-        body, offset = [ascii_raw], cut
+        body, offset = [ascii_raw], offset + above
         del ascii_raw
     else:
         # The body as UTF-8 bytes for the parser, and the text let go first: a large
         # file is then held once, not as text and bytes.
-        body, offset = [text[cut:].encode("utf-8", "surrogatepass")], 0
+        body, offset = [text[above:].encode("utf-8", "surrogatepass")], 0
     del text
     frame = _split(body, offset, width, chosen, skip, path)
     if frame.shape[1] == 1 and sep is None and re.search(r"\S {2,}\S", str(frame.columns[0])):
@@ -286,13 +286,18 @@ def head_lines(text: str, count: int, keepends: bool = False) -> list[str]:
     A large file's text has millions of lines; splitting all of them to look at a
     few would hold a string object per line.
     """
+    return text[: _after_lines(text, count)].splitlines(keepends)[:count]
+
+
+def _after_lines(text: str | bytes, count: int) -> int:
+    """Where the line after the first ``count`` newline-ended lines starts (the end if there are fewer)."""
+    newline = "\n" if isinstance(text, str) else b"\n"
     end = -1
     for _ in range(count):
-        end = text.find("\n", end + 1)
+        end = text.find(newline, end + 1)  # type: ignore[arg-type]
         if end < 0:
-            break
-    head = text if end < 0 else text[: end + 1]
-    return head.splitlines(keepends)[:count]
+            return len(text)
+    return end + 1
 
 
 def sniff(text: str, sep: str | None = None) -> tuple[str, int]:
@@ -334,12 +339,7 @@ def sniff(text: str, sep: str | None = None) -> tuple[str, int]:
 
 def _ascii_head(raw: bytes) -> str:
     """The first lines of an ASCII file, as many as sniffing reads (and Excel's ``sep=`` line)."""
-    end = -1
-    for _ in range(_SNIFF_LINES + 1):
-        end = raw.find(b"\n", end + 1)
-        if end < 0:
-            return raw.decode("ascii")
-    return raw[: end + 1].decode("ascii")
+    return raw[: _after_lines(raw, _SNIFF_LINES + 1)].decode("ascii")
 
 
 def _split(owned: list[bytes], offset: int, width: int, sep: str, skip: int, path: Path) -> pd.DataFrame:

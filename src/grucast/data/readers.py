@@ -180,8 +180,8 @@ def release_arrow_memory() -> None:
     """Hand the memory that Arrow's allocator kept from freed tables back to the system.
 
     Pandas' text columns live in Arrow buffers; Arrow's allocator keeps what they
-    freed for reuse, which after reading 9 million rows is some 700 MB that training
-    never reuses.
+    freed for reuse, which after reading millions of rows is hundreds of MB that
+    training never reuses.
     """
     import pyarrow as pa
 
@@ -686,7 +686,7 @@ def _build(
         warnings.warn(note, DataWarning, stacklevel=stacklevel)
     basis = None if parsed is None else parsed.basis
     if static:
-        members = _with_static(members, frame, static, labels, groups if len(targets) == 1 else None, rows)
+        members = _with_static(members, frame, static, groups if len(targets) == 1 else None, rows)
     future = FutureCovariates.from_arrays(
         known, {name: block for name, (_, block) in future_rows.items()},
         {name: times for name, (times, _) in future_rows.items()},
@@ -749,7 +749,6 @@ def _with_static(
     members: list[Series],
     frame: pd.DataFrame,
     static: list[str],
-    labels: np.ndarray | None,
     groups: list[tuple[str, np.ndarray]] | None,
     rows: np.ndarray,
 ) -> list[Series]:
@@ -788,7 +787,7 @@ class _SeriesOfRow:
         return self.names[int(self.codes[row])]
 
 
-def _check_target(column: pd.Series, name: str, rows: np.ndarray, labels: np.ndarray | None) -> None:
+def _check_target(column: pd.Series, name: str, rows: np.ndarray, labels: _SeriesOfRow | None) -> None:
     if pd.api.types.is_bool_dtype(column):
         raise DataError(
             f"target column {name!r} holds true/false values, not amounts to forecast; if you mean to forecast a "

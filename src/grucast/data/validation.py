@@ -20,7 +20,7 @@ Missing-value policies (``missing=``):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -61,11 +61,17 @@ def parse_time(
     return parsed.time, list(parsed.notes)
 
 
+class SupportsRowLookup(Protocol):
+    """Anything that gives the series name of a row position (an array of names, or a lookup by code)."""
+
+    def __getitem__(self, row: int) -> object: ...
+
+
 def to_numeric(
     column: pd.Series,
     name: str,
     rows: np.ndarray,
-    series_of_row: np.ndarray | None = None,
+    series_of_row: SupportsRowLookup | None = None,
     *,
     number_format: NumberFormat | None = None,
     na_values: Sequence[str] = (),
@@ -80,7 +86,8 @@ def to_numeric(
         column: the raw column.
         name: its name, for messages.
         rows: the 1-based row number of each value.
-        series_of_row: the series name of each row (long format), for messages.
+        series_of_row: the series name of each row (long format), indexed by row
+            position, for messages.
         number_format: how numbers are written; ``1234.5`` if omitted.
         na_values: extra strings that mark a missing value.
 

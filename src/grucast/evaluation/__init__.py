@@ -27,7 +27,7 @@ from grucast.evaluation.metrics import (
     rmse,
     smape,
 )
-from grucast.evaluation.summary import ForecastMetrics, evaluate_forecasts
+from grucast.evaluation.summary import ForecastMetrics, evaluate_forecasts, evaluate_many
 
 __all__ = [
     "BASELINE_NAMES",
@@ -36,6 +36,7 @@ __all__ = [
     "UndefinedMetricError",
     "baseline_forecasts",
     "evaluate_forecasts",
+    "evaluate_many",
     "mae",
     "mape",
     "mase",

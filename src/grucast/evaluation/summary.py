@@ -56,7 +56,7 @@ from grucast.evaluation.metrics import (
 from grucast.evaluation.grouped import grouped_metrics, mase_scales
 from grucast.grouping import group_codes
 
-__all__ = ["ForecastMetrics", "evaluate_forecasts"]
+__all__ = ["ForecastMetrics", "evaluate_forecasts", "evaluate_many"]
 
 Metrics = dict[str, float | None]
 
@@ -170,9 +170,24 @@ def evaluate_forecasts(
         >>> result.overall["mae"], result.overall["mase"]
         (0.5, 0.5)
     """
+    return evaluate_many(y_true, {"forecast": y_pred}, series, train, season)["forecast"]
+
+
+def evaluate_many(
+    y_true: ArrayLike,
+    forecasts: Mapping[str, ArrayLike],
+    series: ArrayLike,
+    train: Mapping[Hashable, ArrayLike],
+    season: int = 1,
+) -> dict[str, ForecastMetrics]:
+    """:func:`evaluate_forecasts` of several forecasts of the same windows (a model and its baselines).
+
+    The series' labels, MASE scales and groups of windows are found once for all of
+    them; ``forecasts`` maps a name to ``(windows, horizon)`` forecasts, and the
+    result maps the same names to their :class:`ForecastMetrics`.
+    """
     season = checks.positive_int().check("season", season, "use 1 for no seasonality")
     actual = np.asarray(y_true)
-    forecast = np.asarray(y_pred)
     if actual.ndim != 2:
         raise ValueError(
             f"y_true must be (windows, horizon), got shape {actual.shape}; "
@@ -180,10 +195,10 @@ def evaluate_forecasts(
         )
     # The metric functions check dtype, finiteness and equal shapes; check here
     # first so that a bad input fails once, with the whole array's shape.
-    mae(actual, forecast)
+    for forecast in forecasts.values():
+        mae(actual, forecast)
     actual = actual.astype(np.float64, copy=False)
-    forecast = forecast.astype(np.float64, copy=False)
-    windows, horizon = actual.shape
+    windows = actual.shape[0]
 
     labels = np.asarray(series)
     if labels.shape != (windows,):
@@ -210,14 +225,13 @@ def evaluate_forecasts(
     lengths = np.array([len(np.asarray(part)) for part in parts], dtype=np.int64)
     lags = np.where(lengths > season, season, 1)
     short = [names[i] for i in np.flatnonzero(lags != season).tolist()]
-    in_order = mase_scales(parts, lags)
-    if in_order is None:  # a part is not clean: check each alone, for the error that names it
-        in_order = np.array([_checked_scale(part, int(lag), name) if length > lag else np.nan
-                             for part, lag, length, name in zip(parts, lags, lengths, names)])
-    for i in np.flatnonzero(in_order == 0.0).tolist():
+    scales = mase_scales(parts, lags)
+    if scales is None:  # a part is not clean: check each alone, for the error that names it
+        scales = np.array([_checked_scale(part, int(lag), name) if length > lag else np.nan
+                           for part, lag, length, name in zip(parts, lags, lengths, names)])
+    for i in np.flatnonzero(scales == 0.0).tolist():
         notes.append(f"series {names[i]!r}: {mase_undefined(int(lags[i]))}")
-    in_order[in_order == 0.0] = np.nan
-    scales = in_order
+    scales[scales == 0.0] = np.nan
     if short:
         shown = ", ".join(repr(name) for name in short[:5]) + (f" and {len(short) - 5} more" if len(short) > 5 else "")
         notes.append(
@@ -225,23 +239,34 @@ def evaluate_forecasts(
             "the in-sample naive (lag-1) error, or left out with a single value"
         )
     window_scale = scales[codes]
-    scaled = np.abs(actual - forecast)
-    scaled /= window_scale[:, None]  # (W, H), NaN rows where undefined
     has_scale = ~np.isnan(window_scale)
     if not has_scale.any():
         notes.append("overall and per-step mase are undefined: no series has a MASE scale")
     elif not has_scale.all():
         skipped = ", ".join(repr(name) for name, scale in zip(names, scales) if np.isnan(scale))
         notes.append(f"overall and per-step mase leave out series {skipped}, which have no MASE scale")
-
-    overall = _block(actual, forecast, scaled if has_scale.all() else scaled[has_scale], "overall", notes)
     # The rows of each series, in the order of `names` (first appearance).
     groups = group_codes(codes, len(names))
+    return {
+        name: _scored(actual, np.asarray(forecast).astype(np.float64, copy=False), window_scale, has_scale, groups,
+                      names, list(notes), season)
+        for name, forecast in forecasts.items()
+    }
+
+
+def _scored(
+    actual: np.ndarray, forecast: np.ndarray, window_scale: np.ndarray, has_scale: np.ndarray,
+    groups: list[np.ndarray], names: list[Hashable], notes: list[str], season: int,
+) -> ForecastMetrics:
+    """One forecast's metrics, overall, per series and per step, given what :func:`evaluate_many` found."""
+    scaled = np.abs(actual - forecast)
+    scaled /= window_scale[:, None]  # (W, H), NaN rows where undefined
+    overall = _block(actual, forecast, scaled if has_scale.all() else scaled[has_scale], "overall", notes)
     metrics, series_notes = grouped_metrics(actual, forecast, scaled, groups, names)
     per_series: dict[Hashable, Metrics] = dict(zip(names, metrics))
     notes += series_notes
     per_step: dict[int, Metrics] = {}
-    for step in range(horizon):
+    for step in range(actual.shape[1]):
         per_step[step + 1] = _block(
             actual[:, step], forecast[:, step], scaled[has_scale, step], f"step {step + 1}", notes
         )

@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 
-from grucast.evaluation import METRIC_NAMES, evaluate_forecasts, mase, naive_forecast, r2, seasonal_naive_forecast
+from grucast.evaluation import METRIC_NAMES, evaluate_forecasts, evaluate_many, mase, naive_forecast, r2, seasonal_naive_forecast
 
 # Three windows of horizon 2: two of series "a", one of series "b".
 Y_TRUE = np.array([[6.0, 8.0], [8.0, 10.0], [12.0, 11.0]])
@@ -145,3 +145,18 @@ def test_training_parts_shorter_than_a_season_fall_back_to_the_naive_scale():
     )
     single = evaluate_forecasts(Y_TRUE[2:], Y_PRED[2:], SERIES[2:], {"b": np.array([3.0])}, season=4)
     assert single.per_series["b"]["mase"] is None and single.overall["mae"] == 1.0
+
+
+def test_evaluate_many_scores_each_forecast_as_evaluate_forecasts_does():
+    # Equal notes too: one forecast's notes do not leak into the next one's.
+    rng = np.random.default_rng(5)
+    actual = rng.normal(5, 2, (12, 3))
+    actual[0, 0] = 0.0  # MAPE undefined in series "a"
+    labels = np.array(["a", "b", "c"] * 4)
+    train = {"a": rng.normal(5, 2, 10), "b": np.ones(6), "c": rng.normal(5, 2, 2)}  # b: no scale; c: short
+    forecasts = {"model": actual + rng.normal(0, 1, (12, 3)), "naive": actual + 1.0}
+    many = evaluate_many(actual, forecasts, labels, train, season=2)
+    assert list(many) == ["model", "naive"]
+    for name, forecast in forecasts.items():
+        one = evaluate_forecasts(actual, forecast, labels, train, season=2)
+        assert many[name] == one
