@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import warnings
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from grucast.data.future import FutureCovariates
 from grucast.data.pipeline import WindowedData, WindowPipeline
 from grucast.data.times import TimeBasis, output_times
 from grucast.errors import InputError, InputTypeError, NotFittedError, RunFolderError, option
+from grucast.evaluation.sums import chunk_rows
 from grucast.grouping import group_rows
 from grucast.settings import Settings
 from grucast.training.devices import check_accelerator, check_precision
@@ -36,6 +37,9 @@ from grucast.training.module import ForecastModule
 
 #: Windows put back into the data's units at a time (see ``Forecaster._to_units``).
 _UNITS_CHUNK = 1 << 15
+
+#: Values per (windows, horizon) array of a chunk of windows forecast and scored at once (2 MiB of float64).
+_EVALUATION_CELLS = 1 << 18
 
 #: The files every run folder holds (see :meth:`Forecaster.save`).
 RUN_FILES = ("config.json", "pipeline.json", "intervals.json", "model.safetensors")
@@ -392,20 +396,32 @@ class Forecaster:
         return self._forecast_windows(self.windows(data), part)
 
     def _forecast_windows(self, windows: WindowedData, part: str) -> dict[str, np.ndarray]:
+        chunks = list(self._forecast_chunks(windows, part))
+        return {key: np.concatenate([chunk[key] for chunk in chunks]) for key in chunks[0]}
+
+    def _forecast_chunks(self, windows: WindowedData, part: str) -> Iterator[dict[str, np.ndarray]]:
+        """:meth:`forecast_windows` for consecutive chunks of the part's windows, one chunk in memory at a time."""
         if part not in ("train", "val", "test"):
             raise InputError(f"part must be 'train', 'val' or 'test', got {part!r}")
-        pred, _, batch = forecast_dataset(self.module_, windows.split(part), self.settings_)  # type: ignore[arg-type]
-        series = batch["series"].numpy()
-        origin = (batch["start"] + self.settings_.lookback - 1).numpy()
-        outputs = self._to_units(pred, batch, windows.data, origin)
-        # Actuals straight from the data (float64), not back through the float32 scaling.
-        actual = np.empty_like(outputs["forecast"])
-        steps = np.arange(1, self.settings_.horizon + 1)
-        for index, rows in group_rows(series):
-            actual[rows] = windows.data.series[index].target[origin[rows, None] + steps]
-        return {"actual": actual, **outputs, "series": series, "origin": origin}
+        dataset = windows.split(part)  # type: ignore[arg-type]
+        settings = self.settings_
+        steps = np.arange(1, settings.horizon + 1)
+        size = chunk_rows(settings.horizon, cells=_EVALUATION_CELLS)
+        for start in range(0, max(len(dataset), 1), size):
+            index = torch.arange(start, min(start + size, len(dataset)))
+            pred, _, batch = forecast_dataset(self.module_, dataset, settings, index)
+            series = batch["series"].numpy()
+            origin = (batch["start"] + settings.lookback - 1).numpy()
+            outputs = self._to_units(pred, batch, windows.data, origin)
+            # Actuals straight from the data (float64), not back through the float32 scaling.
+            actual = np.empty_like(outputs["forecast"])
+            for position, rows in group_rows(series):
+                actual[rows] = windows.data.series[position].target[origin[rows, None] + steps]
+            yield {"actual": actual, **outputs, "series": series, "origin": origin}
 
-    def evaluate(self, data: SeriesSet | None = None, part: str = "test", season: int | None = None) -> Scores:
+    def evaluate(
+        self, data: SeriesSet | None = None, part: str = "test", season: int | None = None, keep: str = "all"
+    ) -> Scores:
         """Metrics of the model and of the naive and seasonal naive forecasts, same windows.
 
         Args:
@@ -413,10 +429,17 @@ class Forecaster:
             part: ``"test"`` (default), ``"val"`` or ``"train"``.
             season: seasonal period for seasonal naive and MASE; the fitted one
                 (from the frequency, or the ``season`` setting) when omitted.
+            keep: which windows' arrays the result keeps in :attr:`Scores.windows`:
+                ``"all"``, ``"report"`` (those a run folder writes and plots) or
+                ``"none"``. The scores are of every window either way; the windows
+                are forecast and scored in chunks, so with ``"none"`` memory stays
+                that of one chunk, however many windows there are.
         """
         windows = self.windows(data)
-        forecasts = self._forecast_windows(windows, part)
-        return score_windows(windows, forecasts, season or self.settings_.season, self.settings_.interval_level)
+        return score_windows(
+            windows, self._forecast_chunks(windows, part), season or self.settings_.season,
+            self.settings_.interval_level, keep=keep, part=part,
+        )
 
     # ---------------------------------------------------------- save / load
 

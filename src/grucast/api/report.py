@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from grucast.api.forecaster import Forecaster
-from grucast.api.scoring import Scores, quantile_keys
+from grucast.api.scoring import REPORT_SERIES, Scores
 
 _TABLE_METRICS = ("mae", "rmse", "smape", "mase", "r2", "mape")
 
@@ -56,7 +56,7 @@ def write_plots_and_report(
     horizon = forecaster.settings_.horizon
     level = forecaster.settings_.interval_level
     figures_per_series = []
-    for index, series in enumerate(data.series[:4]):
+    for index, series in enumerate(data.series[:REPORT_SERIES]):
         rows = np.flatnonzero(w["series"] == index)
         if len(rows) == 0:
             continue
@@ -99,7 +99,7 @@ def write_plots_and_report(
     per_step[metrics.get("model_name", "model")] = per_step.pop("model")
     written.append(plotting.save_figure(plotting.plot_horizon_errors(per_step, metric="mae"), plots / "horizon_mae.png"))
 
-    coverage = _coverage_per_step(w, level, metrics.get("model_name", "model"))
+    coverage = _coverage_per_step(scores, metrics.get("model_name", "model"))
     if coverage:
         ax = plotting.plot_horizon_errors(coverage, metric="coverage")
         ax.axhline(level, color="0.2", linewidth=1.0, linestyle="-.", label=f"nominal {100 * level:g} %")
@@ -108,7 +108,7 @@ def write_plots_and_report(
         ax.legend(loc="lower left", fontsize="small")
         written.append(plotting.save_figure(ax, plots / "interval_coverage.png"))
 
-    reliability = _reliability(w)
+    reliability = _reliability(scores)
     if reliability:
         levels = list(next(iter(reliability.values())))
         shares = {metrics.get("model_name", "model") if name == "model" else name: list(values.values())
@@ -124,33 +124,19 @@ def write_plots_and_report(
     return written
 
 
-def _reliability(w: dict[str, np.ndarray]) -> dict[str, dict[float, float]]:
+def _reliability(scores: Scores) -> dict[str, dict[float, float]]:
     """Share of actual values at or below each quantile forecast, for the model and the baselines' quantiles."""
-    model_levels = quantile_keys(w)
-    if not model_levels:
+    if "model" not in scores.reliability:
         return {}
-    actual = w["actual"]
-    out = {"model": {level: float((actual <= w[key]).mean()) for level, key in model_levels}}
-    for name in ("naive", "seasonal_naive"):
-        bands = dict(quantile_keys(w, f"{name}_"))
-        if all(level in bands for level, _ in model_levels):
-            out[name] = {level: float((actual <= w[bands[level]]).mean()) for level, _ in model_levels}
-    return out
+    levels = list(scores.reliability["model"])
+    return {name: values for name, values in scores.reliability.items() if list(values) == levels}
 
 
-def _coverage_per_step(w: dict[str, np.ndarray], level: float, model_name: str) -> dict[str, list[float]]:
+def _coverage_per_step(scores: Scores, model_name: str) -> dict[str, list[float]]:
     """Share of actual values inside each forecast's band, per horizon step (model and baselines' bands)."""
-    if "lower" not in w:
+    if "model" not in scores.coverage_per_step:
         return {}
-    actual = w["actual"]
-    out = {model_name: ((actual >= w["lower"]) & (actual <= w["upper"])).mean(axis=0).tolist()}
-    low, high = round((1 - level) / 2, 10), round((1 + level) / 2, 10)
-    for name in ("naive", "seasonal_naive"):
-        bands = dict(quantile_keys(w, f"{name}_"))
-        if low in bands and high in bands:
-            inside = (actual >= w[bands[low]]) & (actual <= w[bands[high]])
-            out[name] = inside.mean(axis=0).tolist()
-    return out
+    return {model_name if name == "model" else name: values for name, values in scores.coverage_per_step.items()}
 
 
 def interval_table(metrics: dict[str, Any]) -> str:

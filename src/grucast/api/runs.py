@@ -92,7 +92,7 @@ def train_run(
                 raise _OtherRank
             forecaster.write(folder)
             shutil.rmtree(folder / "checkpoints", ignore_errors=True)  # model.safetensors holds the best weights
-            scores = forecaster.evaluate()
+            scores = forecaster.evaluate(keep="report")  # every window scored; the written ones kept
             result = forecaster.fit_result_
             settings = forecaster.settings_
             notes = list(data.notes) + engine_notes(forecaster) + interval_notes(forecaster)
@@ -176,28 +176,21 @@ def interval_notes(forecaster: Forecaster) -> list[str]:
 
 def interval_coverage(scores: Scores) -> float:
     """Share of test values inside their conformal interval."""
-    w = scores.windows
-    inside = (w["actual"] >= w["lower"]) & (w["actual"] <= w["upper"])
-    return float(inside.mean()) if inside.size else float("nan")
+    return scores.intervals["model"]["coverage"] if "model" in scores.intervals else float("nan")
 
 
 def test_frame(scores: Scores, data: SeriesSet, horizon: int) -> pd.DataFrame:
     """Test-period forecasts in long form, from one origin every ``horizon`` steps per series.
 
-    Consecutive windows overlap; taking every ``horizon``-th origin, counted back from
-    each series' last window, lists each test time once.
+    Consecutive windows overlap; the windows ``in_frame`` marks (every ``horizon``-th
+    origin, counted back from each series' last window) list each test time once.
     """
     w = scores.windows
     columns = ["actual", "forecast", "lower", "upper", *(key for _, key in quantile_keys(w)), "naive", "seasonal_naive"]
-    if not len(w["series"]):
+    if not len(w.get("series", ())):
         return pd.DataFrame(columns=["series", "origin", "time", "step", *columns])
     series_index = np.asarray(w["series"])
-    # Within each series (windows in origin order), keep every horizon-th window counted back from its last.
-    order = np.argsort(series_index, kind="stable")
-    grouped = series_index[order]
-    group_end = np.r_[np.flatnonzero(np.diff(grouped)) + 1, len(grouped)]
-    ends = np.repeat(group_end, np.diff(np.r_[0, group_end]))
-    rows = np.sort(order[(ends - 1 - np.arange(len(order))) % horizon == 0])
+    rows = np.flatnonzero(w["in_frame"])
     # All series' times end to end, so that one gather finds every window's times.
     lengths = np.array([len(series) for series in data.series])
     offsets = np.r_[0, np.cumsum(lengths)[:-1]]

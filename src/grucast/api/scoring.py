@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,8 +11,12 @@ import numpy as np
 
 from grucast.data.frame import SeriesSet
 from grucast.data.pipeline import WindowedData
-from grucast.evaluation import ForecastMetrics, evaluate_many, naive_forecast, seasonal_naive_forecast
-from grucast.evaluation.probabilistic import evaluate_quantiles, interval_scores
+from grucast.data.errors import DataError
+from grucast.evaluation import ForecastMetrics, naive_forecast, seasonal_naive_forecast
+from grucast.evaluation.point_sums import PointSums
+from grucast.evaluation.quantile_sums import IntervalSums, QuantileSums
+from grucast.evaluation.sums import chunk_rows
+from grucast.evaluation.summary import series_scales
 from grucast.grouping import group_rows
 
 
@@ -23,9 +28,16 @@ class Scores:
         model: the model's metrics (overall, per series, per step).
         baselines: ``{"naive": ..., "seasonal_naive": ...}`` on the same windows.
         season: the seasonal period of the seasonal naive forecast and of MASE.
-        windows: the arrays behind the numbers: ``actual``, ``forecast``, ``lower``,
-            ``upper``, ``naive``, ``seasonal_naive`` ``(W, H)``; ``series`` and
-            ``origin`` ``(W,)``.
+        windows: the arrays behind the numbers, for the windows kept (see
+            :func:`score_windows`): ``actual``, ``forecast``, ``lower``, ``upper``,
+            ``naive``, ``seasonal_naive`` ``(W, H)``; ``series`` and ``origin`` ``(W,)``;
+            ``in_frame`` ``(W,)``, the windows ``forecasts.csv`` lists.
+        level: the nominal coverage of the bands scored.
+        intervals: coverage, width and interval score of each band (the model's, the baselines').
+        quantiles: the quantile scores of a quantile model and of the baselines' quantiles.
+        n_windows: how many windows were scored (all of them, whichever were kept).
+        coverage_per_step: each band's share of values inside, per horizon step.
+        reliability: share of values at or below each quantile level's forecast, per forecast.
     """
 
     model: ForecastMetrics
@@ -35,6 +47,9 @@ class Scores:
     level: float | None = None
     intervals: dict[str, dict[str, float]] = field(default_factory=dict)
     quantiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    n_windows: int = 0
+    coverage_per_step: dict[str, list[float]] = field(default_factory=dict)
+    reliability: dict[str, dict[float, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The metrics.json layout: overall metrics up front, details below."""
@@ -42,7 +57,7 @@ class Scores:
             "model": dict(self.model.overall),
             "baselines": {name: dict(m.overall) for name, m in self.baselines.items()},
             "season": self.season,
-            "windows": int(len(self.windows.get("actual", ()))),
+            "windows": self.n_windows,
             "per_series": {
                 "model": self.model.to_dict()["per_series"],
                 **{name: m.to_dict()["per_series"] for name, m in self.baselines.items()},
@@ -141,29 +156,82 @@ def quantile_keys(forecasts: dict[str, np.ndarray], prefix: str = "") -> list[tu
     return sorted(found)
 
 
-def score_windows(windows: WindowedData, forecasts: dict[str, np.ndarray], season: int, level: float | None = None) -> Scores:
+def score_windows(
+    windows: WindowedData,
+    forecasts: Mapping[str, np.ndarray] | Iterable[Mapping[str, np.ndarray]],
+    season: int,
+    level: float | None = None,
+    keep: str = "all",
+    part: str = "test",
+) -> Scores:
     """Metrics of ``forecasts`` (from :meth:`Forecaster.forecast_windows`) and of the baselines.
 
     MASE is scaled by each series' in-sample seasonal naive error on its training part.
     When ``forecasts`` hold a band (``lower``, ``upper``) and the baselines' bands
     (``naive_q<level>``...), they are scored too at ``level``, and quantile columns
-    (``q<level>``) with the quantile scores of :mod:`grucast.evaluation.probabilistic`.
+    (``q<level>``) with the quantile scores of :mod:`grucast.evaluation.quantile_sums`.
+
+    The windows are scored in chunks, and only sums are kept between chunks
+    (:mod:`grucast.evaluation.point_sums`): ``forecasts`` may be one dict of arrays
+    or an iterable of such dicts over consecutive windows, so that a million windows
+    need never be in memory at once.
 
     Args:
         windows: the windows the forecasts were made on (for the series and their split).
         forecasts: ``actual``, ``forecast``, ``series``, ``origin``, and optionally
-            ``lower``, ``upper``, the baselines' point forecasts and bands, and quantiles.
+            ``lower``, ``upper``, the baselines' point forecasts and bands, and quantiles;
+            or chunks of them.
         season: seasonal period of the seasonal naive forecast and MASE.
         level: the nominal coverage of the ``lower``/``upper`` band.
+        keep: which windows :attr:`Scores.windows` holds: ``"all"``; ``"report"``, those
+            a run folder writes and plots (see :data:`REPORT_SERIES`); or ``"none"``.
+        part: the split the windows are from (for which windows ``in_frame`` marks).
     """
+    if keep not in ("all", "report", "none"):
+        raise ValueError(f"keep must be 'all', 'report' or 'none', got {keep!r}")
     data = windows.data
-    horizon = forecasts["actual"].shape[1]
-    series_index = forecasts["series"]
-    baselines, fallback = baseline_windows(data, series_index, forecasts["origin"], horizon, season)
-    labels = np.array(data.names, dtype=object)[series_index]
-    train = {s.name: s.target[: windows.plan[s.name].train_end] for s in data}
-    actual = forecasts["actual"]
-    scored = evaluate_many(actual, {"model": forecasts["forecast"], **baselines}, labels, train, season)
+    chunks = _row_chunks(forecasts) if isinstance(forecasts, Mapping) else forecasts
+    dataset = windows.split(part)  # type: ignore[arg-type]
+    horizon = windows.horizon
+    # Each series' last window origin in the part: forecasts.csv lists every horizon-th window counted back from it.
+    last_origin = np.full(len(data), -1, dtype=np.int64)
+    for segment in dataset.segments:
+        last_origin[segment.series] = segment.first_row + segment.length - horizon - 1
+    frame_step = horizon * dataset.stride
+    parts = [s.target[: windows.plan[s.name].train_end] for s in data]
+    scales, lags = series_scales(parts, data.names, season)
+    point: PointSums | None = None
+    bands: dict[str, IntervalSums] = {}
+    quantile_sums: dict[str, QuantileSums] = {}
+    kept: list[dict[str, np.ndarray]] = []
+    fallback = windows_scored = 0
+    for chunk in chunks:
+        series_index, origin, actual = chunk["series"], chunk["origin"], chunk["actual"]
+        baselines, chunk_fallback = baseline_windows(data, series_index, origin, horizon, season)
+        fallback += chunk_fallback
+        windows_scored += len(actual)
+        if point is None:
+            point = PointSums(scales, lags, season, horizon, ["model", *baselines])
+            bands, quantile_sums = _probabilistic_sums(chunk, list(baselines), level, len(data), horizon)
+        point.add(series_index, actual, {"model": chunk["forecast"], **baselines})
+        columns = {**chunk, **baselines}
+        for name, sums in bands.items():
+            low, high = _band_keys(columns, name, level)  # type: ignore[arg-type]
+            sums.add(actual, columns[low], columns[high])
+        for name, sums in quantile_sums.items():
+            keys = _quantile_columns(columns, name, sums.levels)
+            sums.add(series_index, actual, np.stack([columns[key] for key in keys], axis=-1))
+        in_frame = (last_origin[series_index] - origin) % frame_step == 0
+        if keep != "none":
+            rows = slice(None) if keep == "all" else in_frame | (series_index < REPORT_SERIES)
+            kept.append({**{key: np.asarray(values)[rows] for key, values in columns.items()},
+                         "in_frame": in_frame[rows]})
+    if point is None:
+        raise DataError("there are no windows in this part of the data: the series are too short for its size")
+    scored = {
+        name: ForecastMetrics(overall, per_series, per_step, tuple(notes), int(season))
+        for name, (overall, per_series, per_step, notes) in point.result(data.names).items()
+    }
     model = scored.pop("model")
     if fallback:
         scored["seasonal_naive"] = dataclasses.replace(
@@ -171,25 +239,57 @@ def score_windows(windows: WindowedData, forecasts: dict[str, np.ndarray], seaso
             notes=scored["seasonal_naive"].notes
             + (f"{fallback} window(s) with less than a season of history use the naive forecast as seasonal naive",),
         )
-    intervals, quantiles = {}, {}
-    if level is not None and "lower" in forecasts:
-        low, high = round((1 - level) / 2, 10), round((1 + level) / 2, 10)
-        intervals["model"] = interval_scores(actual, forecasts["lower"], forecasts["upper"], level)
-        for name in baselines:
-            bands = dict(quantile_keys(forecasts, f"{name}_"))
-            if low in bands and high in bands:
-                intervals[name] = interval_scores(actual, forecasts[bands[low]], forecasts[bands[high]], level)
-    model_levels = quantile_keys(forecasts)
-    if model_levels:
-        levels = [value for value, _ in model_levels]
-        stack = np.stack([forecasts[key] for _, key in model_levels], axis=-1)
-        quantiles["model"] = evaluate_quantiles(actual, stack, levels, labels)
-        for name in baselines:
-            bands = dict(quantile_keys(forecasts, f"{name}_"))
-            if all(value in bands for value in levels):
-                band_stack = np.stack([forecasts[bands[value]] for value in levels], axis=-1)
-                quantiles[name] = evaluate_quantiles(actual, band_stack, levels, labels)
+    order = point.order()
     return Scores(
-        model=model, baselines=scored, season=season, windows={**forecasts, **baselines}, level=level,
-        intervals=intervals, quantiles=quantiles,
+        model=model, baselines=scored, season=season,
+        windows={key: np.concatenate([chunk[key] for chunk in kept]) for key in kept[0]} if kept else {},
+        level=level,
+        intervals={name: sums.result() for name, sums in bands.items()},
+        quantiles={name: sums.result(order, data.names) for name, sums in quantile_sums.items()},
+        n_windows=windows_scored,
+        coverage_per_step={name: sums.coverage_per_step() for name, sums in bands.items()},
+        reliability={name: sums.reliability() for name, sums in quantile_sums.items()},
     )
+
+
+#: The series (by position) whose every test window a run folder keeps, for its plots.
+REPORT_SERIES = 4
+
+
+def _row_chunks(forecasts: Mapping[str, np.ndarray]) -> Iterator[dict[str, np.ndarray]]:
+    """One dict of whole-window arrays as consecutive chunks of windows."""
+    total = len(forecasts["actual"])
+    step = chunk_rows(forecasts["actual"].shape[1] if total else 1)
+    for start in range(0, total, step):
+        yield {key: np.asarray(values)[start : start + step] for key, values in forecasts.items()}
+
+
+def _band_keys(columns: Mapping[str, np.ndarray], name: str, level: float) -> tuple[str, str] | None:
+    """The columns of ``name``'s central band at ``level``: the model's ``lower``/``upper``, a baseline's quantiles."""
+    if name == "model":
+        return ("lower", "upper") if "lower" in columns else None
+    low, high = round((1 - level) / 2, 10), round((1 + level) / 2, 10)
+    found = dict(quantile_keys(columns, f"{name}_"))
+    return (found[low], found[high]) if low in found and high in found else None
+
+
+def _quantile_columns(columns: Mapping[str, np.ndarray], name: str, levels: list[float]) -> list[str] | None:
+    """The columns of ``name``'s quantiles at every one of ``levels`` (the model's ``q<level>``), or ``None``."""
+    found = dict(quantile_keys(columns, "" if name == "model" else f"{name}_"))
+    return [found[value] for value in levels] if all(value in found for value in levels) else None
+
+
+def _probabilistic_sums(
+    columns: Mapping[str, np.ndarray], baselines: list[str], level: float | None, groups: int, horizon: int
+) -> tuple[dict[str, IntervalSums], dict[str, QuantileSums]]:
+    """The band and quantile accumulators of the forecasts whose columns the first chunk holds."""
+    bands = {}
+    if level is not None and "lower" in columns:
+        bands = {name: IntervalSums(level, horizon) for name in ("model", *baselines)
+                 if _band_keys(columns, name, level) is not None}
+    levels = [value for value, _ in quantile_keys(columns)]
+    quantiles = {}
+    if levels:
+        quantiles = {name: QuantileSums(levels, groups, horizon) for name in ("model", *baselines)
+                     if _quantile_columns(columns, name, levels) is not None}
+    return bands, quantiles

@@ -120,9 +120,11 @@ class SeriesSet:
         object.__setattr__(self, "notes", tuple(self.notes))
         if not self.series:
             raise ValueError("SeriesSet needs at least one series")
-        names = [one.name for one in self.series]
+        names = tuple(one.name for one in self.series)
         if len(set(names)) != len(names):
-            raise ValueError(f"SeriesSet: series names must be unique, got {names}")
+            raise ValueError(f"SeriesSet: series names must be unique, got {list(names)}")
+        # One tuple for the set's life: lookups keyed on it (scaler rows) are found by identity.
+        object.__setattr__(self, "_names", names)
         for one in self.series:
             if one.known.shape[1] != len(self.known_covariates) or one.past.shape[1] != len(self.past_covariates):
                 raise ValueError(
@@ -181,7 +183,7 @@ class SeriesSet:
     @property
     def names(self) -> tuple[str, ...]:
         """The series names, in order."""
-        return tuple(one.name for one in self.series)
+        return self._names  # type: ignore[attr-defined, no-any-return]
 
     @property
     def lengths(self) -> dict[str, int]:

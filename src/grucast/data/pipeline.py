@@ -415,9 +415,17 @@ class WindowPipeline:
         if clip:
             # A quantity never below zero in training (power, counts, prices): a
             # negative forecast or bound is never closer to the truth than zero.
-            floor = np.array([0.0 if self.nonnegative_[name] else -np.inf for name in self.scaler_.series_])
-            out = np.maximum(out, floor[rows.numpy()][:, None, None])
+            out = np.maximum(out, self._floor()[rows.numpy()][:, None, None])
         return out
+
+    def _floor(self) -> np.ndarray:
+        """Per scaler row: 0 for a series never negative in training, else -inf (kept while the fit is the same)."""
+        fitted = (self.nonnegative_, self.scaler_)
+        cached = self.__dict__.get("_floor_of")
+        if cached is None or cached[0][0] is not fitted[0] or cached[0][1] is not fitted[1]:
+            floor = np.array([0.0 if self.nonnegative_[name] else -np.inf for name in self.scaler_.series_])
+            cached = self._floor_of = (fitted, floor)
+        return cached[1]
 
     def to_model_units(self, values: np.ndarray, batch: Mapping[str, Tensor], data: SeriesSet) -> Tensor:
         """The reverse of :meth:`inverse` (without clipping): ``(B, H)`` data-unit values as ``(B, H, 1)`` model units."""

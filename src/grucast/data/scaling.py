@@ -92,6 +92,7 @@ class SeriesScaler:
                 center[row, column], scale[row, column] = self._statistics(np.asarray(value, dtype=np.float64))
         self.series_ = tuple(names)
         self._positions = None
+        self._last_rows = None
         self.columns_ = tuple(columns)
         self.center_ = center
         self.scale_ = scale
@@ -123,17 +124,28 @@ class SeriesScaler:
             raise KeyError(f"the scaler was not fitted on series {name!r}; it knows {known}") from None
 
     def rows(self, names: Sequence[str]) -> np.ndarray:
-        """``(len(names),)`` int64 rows of the series ``names``."""
+        """``(len(names),)`` int64 rows of the series ``names``.
+
+        The last answer is kept for the same ``names`` object: a large data set asks
+        with its one tuple of names for every chunk of windows, and a lookup of each
+        name per chunk would grow with series x chunks.
+        """
+        last = self.__dict__.get("_last_rows")
+        if last is not None and last[0] is names:
+            return last[1]
         if not names:
             return np.empty(0, dtype=np.int64)
         self.index(names[0])  # builds the lookup table
         positions = self._positions
         try:
-            return np.array([positions[name] for name in names], dtype=np.int64)
+            rows = np.array([positions[name] for name in names], dtype=np.int64)
         except KeyError:
             for name in names:
                 self.index(name)  # raises for the first unknown series, naming it
             raise
+        rows.flags.writeable = False
+        self._last_rows = (names, rows)
+        return rows
 
     def transform(self, name: str, column: int, value: np.ndarray) -> np.ndarray:
         """Scale one column of one series: :math:`(x - c) / s`."""

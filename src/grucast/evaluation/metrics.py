@@ -86,7 +86,7 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-# The messages of the undefined cases, shared with the many-groups pass (grucast.evaluation.grouped).
+# The messages of the undefined cases, shared with the many-groups pass (grucast.evaluation.point_sums).
 
 
 def mape_undefined(zeros: int) -> str:

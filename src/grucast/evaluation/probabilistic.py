@@ -20,18 +20,18 @@ The interval (Winkler) score rewards narrow bands and charges :math:`2/\alpha` p
 unit a value falls outside (Gneiting and Raftery 2007). The CRPS is approximated by
 the mean pinball loss over the levels, times 2: exact in the limit of many evenly
 spaced levels, an approximation for a few. Every function here takes arrays of
-any shape, values aligned element by element.
+any shape, values aligned element by element; :mod:`grucast.evaluation.quantile_sums`
+scores many series and steps at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from grucast import checks
-from grucast.grouping import group_rows
 
 
 def pinball(y_true: ArrayLike, y_quantile: ArrayLike, level: float) -> float:
@@ -85,51 +85,6 @@ def central_pairs(levels: Sequence[float]) -> list[tuple[int, int, float]]:
         if level < 0.5 and round(1 - level, 10) in rounded:
             pairs.append((low, rounded.index(round(1 - level, 10)), round(1 - 2 * level, 10)))
     return pairs
-
-
-def _scores(actual: np.ndarray, quantiles: np.ndarray, levels: Sequence[float]) -> dict[str, float | None]:
-    out: dict[str, float | None] = {}
-    for j, level in enumerate(levels):
-        out[f"pinball_{level:g}"] = pinball(actual, quantiles[..., j], level)
-    wql = [weighted_quantile_loss(actual, quantiles[..., j], level) for j, level in enumerate(levels)]
-    out["wql"] = None if any(value is None for value in wql) else float(np.mean(wql))
-    out["crps"] = crps_from_quantiles(actual, quantiles, levels)
-    for low, high, nominal in central_pairs(levels):
-        name = f"{100 * nominal:g}"
-        out[f"coverage_{name}"] = coverage(actual, quantiles[..., low], quantiles[..., high])
-        out[f"width_{name}"] = mean_width(quantiles[..., low], quantiles[..., high])
-        out[f"interval_score_{name}"] = interval_score(actual, quantiles[..., low], quantiles[..., high], 1 - nominal)
-    return out
-
-
-def evaluate_quantiles(
-    y_true: ArrayLike, y_quantiles: ArrayLike, levels: Sequence[float], series: ArrayLike
-) -> dict[str, dict[Hashable, dict[str, float | None]] | dict[str, float | None]]:
-    """Quantile scores overall, per series and per horizon step.
-
-    Args:
-        y_true: ``(W, H)`` actual values.
-        y_quantiles: ``(W, H, Q)`` quantile forecasts of the same windows.
-        levels: the ``Q`` levels, increasing.
-        series: ``(W,)`` series label of each window.
-
-    Returns:
-        ``{"overall": scores, "per_series": {label: scores}, "per_step": {step: scores}}``;
-        scores hold ``pinball_<level>``, ``wql``, ``crps``, and for each central pair of
-        levels (``0.1`` and ``0.9``: the 80 % interval) ``coverage_80``, ``width_80`` and
-        ``interval_score_80``.
-    """
-    actual = np.asarray(y_true, dtype=np.float64)
-    quantiles = np.asarray(y_quantiles, dtype=np.float64)
-    if quantiles.shape != actual.shape + (len(levels),):
-        raise ValueError(
-            f"y_quantiles must be {actual.shape + (len(levels),)} for y_true {actual.shape} and {len(levels)} "
-            f"levels, got {quantiles.shape}"
-        )
-    labels = np.asarray(series)
-    per_series = {label: _scores(actual[rows], quantiles[rows], levels) for label, rows in group_rows(labels)}
-    per_step = {step + 1: _scores(actual[:, step], quantiles[:, step], levels) for step in range(actual.shape[1])}
-    return {"overall": _scores(actual, quantiles, levels), "per_series": per_series, "per_step": per_step}
 
 
 def interval_scores(y_true: ArrayLike, lower: ArrayLike, upper: ArrayLike, level: float) -> dict[str, float]:

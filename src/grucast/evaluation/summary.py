@@ -33,7 +33,7 @@ scale are left out of the overall and per-step MASE, and a note names them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,34 +41,14 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from grucast import checks
-from grucast.evaluation.metrics import (
-    METRIC_NAMES,
-    UndefinedMetricError,
-    mae,
-    mape,
-    mase_scale,
-    mase_undefined,
-    mse,
-    r2,
-    rmse,
-    smape,
-)
-from grucast.evaluation.grouped import grouped_metrics, mase_scales
-from grucast.grouping import group_codes
+from grucast.evaluation.metrics import UndefinedMetricError, mae, mase_scale
+from grucast.evaluation.scales import mase_scales
+from grucast.evaluation.point_sums import PointSums
+from grucast.evaluation.sums import chunk_rows
 
 __all__ = ["ForecastMetrics", "evaluate_forecasts", "evaluate_many"]
 
 Metrics = dict[str, float | None]
-
-# The metrics computed from actuals and forecasts alone (MASE needs the scales).
-_PLAIN: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
-    "mae": mae,
-    "rmse": rmse,
-    "mse": mse,
-    "mape": mape,
-    "smape": smape,
-    "r2": r2,
-}
 
 
 @dataclass(frozen=True)
@@ -117,22 +97,6 @@ def _checked_scale(part: ArrayLike, lag: int, name: Hashable) -> float:
         return 0.0
     except (TypeError, ValueError) as error:
         raise type(error)(f"train[{name!r}]: {error}") from None
-
-
-def _block(actual: np.ndarray, forecast: np.ndarray, scaled: np.ndarray, where: str, notes: list[str]) -> Metrics:
-    """Every metric of one group; ``scaled`` holds its |error| / q values (may be empty)."""
-    values: Metrics = {}
-    for name in METRIC_NAMES:
-        if name == "mase":
-            # No scaled errors: every series of the group lacks a scale (noted by the caller).
-            values[name] = float(np.mean(scaled)) if scaled.size else None
-            continue
-        try:
-            values[name] = _PLAIN[name](actual, forecast)
-        except UndefinedMetricError as error:
-            values[name] = None
-            notes.append(f"{where}: {error}")
-    return values
 
 
 def evaluate_forecasts(
@@ -217,57 +181,33 @@ def evaluate_many(
             "train; pass train={label: training values} for every series"
         )
 
-    notes: list[str] = []
-    # One MASE scale per series (NaN where undefined), gathered per window: (W,).
-    # A training part shorter than a season and a step has no seasonal naive error:
-    # such a series is scaled by the naive (lag-1) error instead.
-    parts = [train[name] for name in names]
-    lengths = np.array([len(np.asarray(part)) for part in parts], dtype=np.int64)
-    lags = np.where(lengths > season, season, 1)
-    short = [names[i] for i in np.flatnonzero(lags != season).tolist()]
-    scales = mase_scales(parts, lags)
-    if scales is None:  # a part is not clean: check each alone, for the error that names it
-        scales = np.array([_checked_scale(part, int(lag), name) if length > lag else np.nan
-                           for part, lag, length, name in zip(parts, lags, lengths, names)])
-    for i in np.flatnonzero(scales == 0.0).tolist():
-        notes.append(f"series {names[i]!r}: {mase_undefined(int(lags[i]))}")
-    scales[scales == 0.0] = np.nan
-    if short:
-        shown = ", ".join(repr(name) for name in short[:5]) + (f" and {len(short) - 5} more" if len(short) > 5 else "")
-        notes.append(
-            f"{len(short)} series have fewer than {season + 1} training values ({shown}): their MASE is scaled by "
-            "the in-sample naive (lag-1) error, or left out with a single value"
-        )
-    window_scale = scales[codes]
-    has_scale = ~np.isnan(window_scale)
-    if not has_scale.any():
-        notes.append("overall and per-step mase are undefined: no series has a MASE scale")
-    elif not has_scale.all():
-        skipped = ", ".join(repr(name) for name, scale in zip(names, scales) if np.isnan(scale))
-        notes.append(f"overall and per-step mase leave out series {skipped}, which have no MASE scale")
-    # The rows of each series, in the order of `names` (first appearance).
-    groups = group_codes(codes, len(names))
+    scales, lags = series_scales([train[name] for name in names], names, season)
+    arrays = {name: np.asarray(forecast).astype(np.float64, copy=False) for name, forecast in forecasts.items()}
+    sums = PointSums(scales, lags, season, actual.shape[1], list(arrays))
+    step = chunk_rows(actual.shape[1])
+    for start in range(0, windows, step):
+        rows = slice(start, start + step)
+        sums.add(codes[rows], actual[rows], {name: values[rows] for name, values in arrays.items()})
     return {
-        name: _scored(actual, np.asarray(forecast).astype(np.float64, copy=False), window_scale, has_scale, groups,
-                      names, list(notes), season)
-        for name, forecast in forecasts.items()
+        name: ForecastMetrics(overall, per_series, per_step, tuple(notes), int(season))
+        for name, (overall, per_series, per_step, notes) in sums.result(names).items()
     }
 
 
-def _scored(
-    actual: np.ndarray, forecast: np.ndarray, window_scale: np.ndarray, has_scale: np.ndarray,
-    groups: list[np.ndarray], names: list[Hashable], notes: list[str], season: int,
-) -> ForecastMetrics:
-    """One forecast's metrics, overall, per series and per step, given what :func:`evaluate_many` found."""
-    scaled = np.abs(actual - forecast)
-    scaled /= window_scale[:, None]  # (W, H), NaN rows where undefined
-    overall = _block(actual, forecast, scaled if has_scale.all() else scaled[has_scale], "overall", notes)
-    metrics, series_notes = grouped_metrics(actual, forecast, scaled, groups, names)
-    per_series: dict[Hashable, Metrics] = dict(zip(names, metrics))
-    notes += series_notes
-    per_step: dict[int, Metrics] = {}
-    for step in range(actual.shape[1]):
-        per_step[step + 1] = _block(
-            actual[:, step], forecast[:, step], scaled[has_scale, step], f"step {step + 1}", notes
-        )
-    return ForecastMetrics(overall, per_series, per_step, tuple(notes), int(season))
+def series_scales(parts: Sequence[ArrayLike], names: Sequence[Hashable], season: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each series' MASE scale and the lag it was taken at (see :class:`~grucast.evaluation.point_sums.PointSums`).
+
+    A training part shorter than a season and a step has no seasonal naive error:
+    such a series is scaled by the naive (lag-1) error instead. Scales are 0 where
+    that error is zero and NaN where the part is too short for any.
+
+    Raises:
+        ValueError, TypeError: a part is not a 1-D array of finite numbers (naming its series).
+    """
+    lengths = np.array([len(np.asarray(part)) for part in parts], dtype=np.int64)
+    lags = np.where(lengths > season, season, 1)
+    scales = mase_scales(list(parts), lags)
+    if scales is None:  # a part is not clean: check each alone, for the error that names it
+        scales = np.array([_checked_scale(part, int(lag), name) if length > lag else np.nan
+                           for part, lag, length, name in zip(parts, lags, lengths, names)])
+    return scales, lags

@@ -203,3 +203,55 @@ def test_a_monthly_collection_with_short_series_trains_with_the_defaults():
     future = forecaster.predict(data)
     assert future.groupby("series").size().to_dict() == {"s1": 12, "s2": 12, "s3": 12, "s4": 12}
     assert future.value.notna().all()
+
+
+@pytest.fixture(scope="module")
+def six_series():
+    data = from_dataframe(hourly_frame(rows=200, series=6, seed=5), time_col="time", target="load", series_col="site")
+    forecaster = Forecaster("gru", lookback=24, horizon=6, hidden_size=8, num_layers=1, epochs=1, test_size=30,
+                            progress=False, accelerator="cpu", threads=1)
+    return forecaster.fit(data)
+
+
+def _assert_metrics_close(a, b):
+    for got, expected in ((a.overall, b.overall), *zip(a.per_series.values(), b.per_series.values()),
+                          *zip(a.per_step.values(), b.per_step.values())):
+        assert got == {k: (None if v is None else pytest.approx(v, rel=1e-12)) for k, v in expected.items()}
+    assert list(a.per_series) == list(b.per_series) and a.notes == b.notes
+
+
+def test_evaluation_in_small_chunks_equals_one_pass_over_every_window(six_series, monkeypatch):
+    import grucast.api.forecaster as module
+    from grucast.api.runs import test_frame
+    from grucast.evaluation import evaluate_many
+
+    whole = six_series.evaluate()
+    monkeypatch.setattr(module, "_EVALUATION_CELLS", 12)  # 2 windows per chunk: every series spans chunks
+    chunked = six_series.evaluate()
+    report = six_series.evaluate(keep="report")
+    bare = six_series.evaluate(keep="none")
+    _assert_metrics_close(chunked.model, whole.model)
+    for name in ("naive", "seasonal_naive"):
+        _assert_metrics_close(chunked.baselines[name], whole.baselines[name])
+    assert chunked.intervals == {name: {k: pytest.approx(v) for k, v in scores.items()}
+                                 for name, scores in whole.intervals.items()}
+    # The reference: every window's arrays scored in one call.
+    w = whole.windows
+    labels = np.array(six_series.windows_.data.names, dtype=object)[w["series"]]
+    train = {s.name: s.target[: six_series.windows_.plan[s.name].train_end] for s in six_series.windows_.data}
+    reference = evaluate_many(w["actual"], {"model": w["forecast"]}, labels, train, six_series.settings_.season)
+    _assert_metrics_close(whole.model, reference["model"])
+    inside = (w["actual"] >= w["lower"]) & (w["actual"] <= w["upper"])
+    assert whole.coverage_per_step["model"] == pytest.approx(inside.mean(axis=0).tolist())
+    assert whole.intervals["model"]["coverage"] == pytest.approx(inside.mean())
+    # What each keeps: every window; the run folder's (forecasts.csv's, and the first 4 series' for plots); none.
+    assert whole.n_windows == report.n_windows == bare.n_windows == len(w["actual"]) == 6 * (30 - 6 + 1)
+    assert bare.windows == {} and bare.model.overall == report.model.overall
+    kept = w["in_frame"] | (w["series"] < 4)
+    assert 0 < kept.sum() < len(kept)
+    for key, values in report.windows.items():
+        np.testing.assert_array_equal(values, w[key][kept], err_msg=key)
+    frame = test_frame(whole, six_series.windows_.data, 6)
+    pd.testing.assert_frame_equal(test_frame(report, six_series.windows_.data, 6), frame)
+    # 30 test rows per series in 5 origins of 6 steps, the last ending at the series' end.
+    assert len(frame) == 6 * 30 and frame.groupby("series").time.nunique().eq(30).all()
