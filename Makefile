@@ -75,3 +75,4 @@ bench-accuracy:
 bench-scale: setup
 	$(PY) benchmarks/bench_scale.py
 	$(PY) benchmarks/bench_series_count.py
+	$(PY) benchmarks/bench_shards.py

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,9 @@ from grucast.data._text import quote_list
 from grucast.data.frequency import Frequency
 from grucast.data.future import FutureCovariates
 from grucast.data.times import TimeBasis, output_times
+
+if TYPE_CHECKING:
+    from grucast.data.shards import SeriesShard
 
 
 def _frozen(array: np.ndarray, dtype: type | str) -> np.ndarray:
@@ -100,6 +104,9 @@ class SeriesSet:
             whether they are local wall-clock times or UTC); ``None`` for naive
             times and integer steps. Keep it when rebuilding a set
             (``dataclasses.replace(data, series=...)`` does).
+        shard: where these series lie among a dataset's, when they are one process's
+            share of it (:func:`grucast.data.read_series` with ``shard``); ``None``
+            when they are all of it.
     """
 
     series: tuple[Series, ...]
@@ -111,6 +118,7 @@ class SeriesSet:
     static_covariates: tuple[str, ...] = ()
     future: FutureCovariates | None = None
     time_basis: TimeBasis | None = None
+    shard: SeriesShard | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "series", tuple(self.series))

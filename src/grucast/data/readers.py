@@ -45,6 +45,8 @@ import pandas as pd
 from grucast.data._text import quote_list
 from grucast.data.delimited import make_table, read_delimited
 from grucast.data.errors import DataError, DataWarning
+from grucast.data.parquet_folder import PARQUET_SUFFIXES, read_parquet_folder
+from grucast.data.shards import SeriesShard, read_shard
 from grucast.data.frame import Series, SeriesSet
 from grucast.data.frequency import Frequency
 from grucast.data.future import FutureCovariates
@@ -68,7 +70,6 @@ from grucast.grouping import group_codes
 
 #: File suffixes each reader accepts.
 CSV_SUFFIXES = (".csv", ".txt", ".tsv", ".csv.gz", ".csv.zip", ".csv.bz2", ".csv.xz", ".csv.zst")
-PARQUET_SUFFIXES = (".parquet", ".pq")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 _DOTTED_DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}(?:\s.*)?")
@@ -80,6 +81,7 @@ class _Loaded:
     frame: pd.DataFrame
     number_format: NumberFormat
     notes: tuple[str, ...]
+    shard: SeriesShard | None = None
 
 
 def read_table(
@@ -138,15 +140,21 @@ def _load(
     thousands: str | None,
     encoding: str | None,
     names: Sequence[str],
+    shard: tuple[int, int] | None = None,
 ) -> _Loaded:
     path = Path(path)
     check_format_options(decimal, thousands)
     if not path.exists():
         raise DataError(f"file '{path}' does not exist; check the path")
+    share = None
     name = path.name.lower()
     notes: list[str] = []
     found_sep = None
-    if path.is_dir():
+    if shard is not None:
+        if not isinstance(shard, (tuple, list)) or len(shard) != 2:
+            raise DataError(f"shard must be (rank, world), such as (0, 4) for the first of 4 processes, got {shard!r}")
+        frame, share = read_shard(path, names[0] if names else None, *shard)
+    elif path.is_dir():
         frame = read_parquet_folder(path)
     elif path.stat().st_size == 0:
         raise DataError(f"file '{path}' is empty; it needs a header row and data rows")
@@ -173,7 +181,7 @@ def _load(
         source=f"file '{path}'",
     )
     release_arrow_memory()  # the file's cells as text
-    return _Loaded(frame, fmt, tuple(notes + type_notes))
+    return _Loaded(frame, fmt, tuple(notes + type_notes), share)
 
 
 def release_arrow_memory() -> None:
@@ -186,58 +194,6 @@ def release_arrow_memory() -> None:
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
-
-
-def read_parquet_folder(path: Path) -> pd.DataFrame:
-    """A folder of Parquet files (a partitioned dataset, as Spark, Dask or pandas write them) as one table.
-
-    Every ``*.parquet`` / ``*.pq`` file below ``path`` is read, in path order, with
-    ``pyarrow.dataset``; ``key=value`` folder names become columns (Hive
-    partitioning), read as the text of the folder names and then typed like any other
-    column; files that hold the key column themselves keep their own values. Names
-    starting with ``.`` or ``_`` (``_SUCCESS``, ``.crc``) are skipped. Row numbers in
-    messages count the rows of all files in that path order.
-
-    Raises:
-        DataError: no Parquet file in the folder, or one that cannot be read.
-    """
-    import pyarrow as pa
-    import pyarrow.dataset as ds
-
-    files = sorted(
-        str(file) for file in path.rglob("*")
-        if file.is_file() and file.name.lower().endswith(PARQUET_SUFFIXES)
-        and not any(part.startswith((".", "_")) for part in file.relative_to(path).parts)
-    )
-    if not files:
-        raise DataError(
-            f"folder '{path}' holds no Parquet files (*.parquet); give a CSV, Parquet or Excel file, or a folder of "
-            "Parquet files (a partitioned dataset)"
-        )
-    keys = {part.split("=", 1)[0] for file in files for part in Path(file).relative_to(path).parts[:-1] if "=" in part}
-    try:
-        import pyarrow.parquet as pq
-
-        # Files that already hold the partition columns (written with them) keep their own.
-        inside = set(pq.read_schema(files[0]).names)
-        # Keys as the text in the folder names ("01" stays "01", as in a CSV); the
-        # reader types them like any other column.
-        partitioning = (
-            ds.partitioning(pa.schema([(key, pa.string()) for key in sorted(keys)]), flavor="hive")
-            if keys and not keys <= inside else None
-        )
-        dataset = ds.dataset(files, format="parquet", partitioning=partitioning, partition_base_dir=str(path))
-        frame = dataset.to_table().to_pandas()
-    except Exception as error:  # pyarrow raises many types; all mean "not readable as one table"
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise DataError(
-            f"cannot read the Parquet files in '{path}' as one table: {reason}; check that every file is a complete "
-            "Parquet file and that they share their columns"
-        ) from None
-    for column in frame.columns:
-        if isinstance(frame[column].dtype, pd.CategoricalDtype):  # partition keys come as dictionaries
-            frame[column] = frame[column].astype(frame[column].cat.categories.dtype)
-    return frame
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -416,6 +372,7 @@ def read_series(
     encoding: str | None = None,
     dayfirst: bool | None = None,
     timezone: str | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> SeriesSet:
     """Read a CSV, Parquet or Excel file into validated series.
 
@@ -459,10 +416,15 @@ def read_series(
         timezone: the IANA zone of the times (``"Europe/Paris"``): places naive local
             times in it, or converts times with offsets to it. See
             :mod:`grucast.data.times`.
+        shard: ``(rank, world)``: load only share ``rank`` of ``world`` of the series of
+            a folder of Parquet files, about ``1 / world`` of its rows (see
+            :mod:`grucast.data.shards`; needs ``series_col``), for data-parallel
+            processes that together hold data larger than one machine's memory.
 
     Returns:
         The series; :attr:`SeriesSet.notes` lists what was detected or changed, and
-        :attr:`SeriesSet.time_basis` the time zone.
+        :attr:`SeriesSet.time_basis` the time zone; with ``shard``,
+        :attr:`SeriesSet.shard` says where the share lies among all the series.
 
     Raises:
         DataError: the file or its contents cannot be used; the message says why
@@ -470,9 +432,9 @@ def read_series(
     """
     loaded = _load(
         path, sheet=sheet, na_values=na_values, sep=sep, decimal=decimal, thousands=thousands, encoding=encoding,
-        names=[series_col] if series_col else [],
+        names=[series_col] if series_col else [], shard=shard,
     )
-    owned, number_format, notes = [loaded.frame], loaded.number_format, list(loaded.notes)
+    owned, number_format, notes, share = [loaded.frame], loaded.number_format, list(loaded.notes), loaded.shard
     del loaded
     series = _build(
         owned,
@@ -494,6 +456,13 @@ def read_series(
         stacklevel=3,
     )
     release_arrow_memory()
+    if share is not None:
+        if len(series) != share.count:  # a series left out or merged on the way would shift every later one
+            raise DataError(
+                f"share {share.rank} of the series was read as {len(series)} series where the folder's series column "
+                f"names {share.count}; check that each series' name is written the same way in every file"
+            )
+        series = dataclasses.replace(series, shard=share)
     return series
 
 
