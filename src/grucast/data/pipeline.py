@@ -18,6 +18,7 @@ validation or test period can change what training sees: the scaler, every
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ import torch
 from torch import Tensor
 
 from grucast.data._text import quote_list
+from grucast.data.agreement import ALONE, Agreement
 from grucast.data.errors import DataError, NotFittedError
 from grucast.data.features import (
     CalendarEncoding,
@@ -39,7 +41,7 @@ from grucast.data.frame import Series, SeriesSet
 from grucast.data.frequency import Frequency
 from grucast.data.future import FutureCovariates
 from grucast.data.scaling import ScalerKind, SeriesScaler
-from grucast.data.splits import Part, SplitPlan, plan_splits
+from grucast.data.splits import Part, SplitPlan, plan_notes, plan_splits, split_series, too_short
 from grucast.data.static import StaticEncoder
 from grucast.data.window_norm import WindowNorm, denormalize, normalize_window, suggest_window_norm, window_statistics
 from grucast.data.windows import Segment, WindowDataset
@@ -188,26 +190,49 @@ class WindowPipeline:
 
     # ------------------------------------------------------------------ fit
 
-    def fit(self, data: SeriesSet) -> WindowPipeline:
+    def fit(self, data: SeriesSet, agree: Agreement = ALONE) -> WindowPipeline:
         """Resolve every "auto" and fit the scaler, from the training part of ``data``.
+
+        Args:
+            data: the series; or one share of them, with ``agree`` gathering what
+                every share holds (see :mod:`grucast.data.agreement`): the settings
+                are then decided as a fit on all the series would decide them, and
+                the per-series statistics (scalers) are fitted on this share's.
 
         Raises:
             DataError: series too short for the window or the split, or calendar
                 features asked of integer steps.
         """
-        first = data.series[0].frequency
+        first = agree.gather(data.series[0].frequency)[0]  # the first series of all
         lookback, horizon = default_window(first)
         self.lookback_ = self.lookback or lookback
         self.horizon_ = self.horizon or horizon
-        plan = self._plan(data)
-        self.excluded_ = plan.excluded
+        local = split_series(
+            data, lookback=self.lookback_, horizon=self.horizon_, test_size=self.test_size, val_size=self.val_size
+        )
+        shares = agree.gather((local.excluded, local.no_validation, local.needs_padding, len(local)))
+        excluded = tuple(name for share in shares for name in share[0])
+        if not any(share[3] for share in shares):
+            raise too_short(excluded, self.horizon_)
+        empty = [rank for rank, share in enumerate(shares) if not share[3]]
+        if empty:  # raised alike in every process, from the same gathered values: none waits for the others
+            raise DataError(
+                f"the series of share(s) {', '.join(map(str, empty))} of {len(shares)} are all too short to hold their "
+                "test part, so they have no window to train on; use fewer processes"
+            )
+        plan = dataclasses.replace(
+            local, notes=plan_notes(excluded, [name for share in shares for name in share[1]])
+        )
+        self.excluded_ = excluded
         self.notes_ = plan.notes
-        if plan.excluded:
-            data = data.select([name for name in data.names if name not in plan.excluded])
-        self.padded_ = plan.needs_padding
+        if local.excluded:
+            data = data.select([name for name in data.names if name not in local.excluded])
+        self.padded_ = any(share[2] for share in shares)
         self.season_ = self.season or season_for_frequency(first)
-        self.calendar_ = _resolve_calendar(data, self.calendar, plan)
-        self.window_norm_ = suggest_window_norm(data, plan) if self.window_norm == "auto" else self.window_norm
+        self.calendar_ = _resolve_calendar(data, self.calendar, plan, agree)
+        self.window_norm_ = (
+            suggest_window_norm(data, plan, agree) if self.window_norm == "auto" else self.window_norm
+        )
         self.target_ = data.target
         self.known_covariates_ = data.known_covariates
         self.past_covariates_ = data.past_covariates
@@ -225,7 +250,7 @@ class WindowPipeline:
         }
         self.scaler_ = SeriesScaler(self.scaler, passthrough=(OBSERVED,)).fit(train_columns, self.feature_names_)
         self.nonnegative_ = {name: bool((columns[0] >= 0).all()) for name, columns in train_columns.items()}
-        self.static_ = StaticEncoder(self.series_embedding).fit(data)
+        self.static_ = StaticEncoder(self.series_embedding).fit(data, agree)
         return self
 
     def fit_transform(self, data: SeriesSet, *, stride: int = 1) -> WindowedData:
@@ -657,10 +682,17 @@ class WindowPipeline:
 _CHUNK_ROWS = 1 << 16
 
 
-def _resolve_calendar(data: SeriesSet, calendar: Sequence[str] | str, plan: SplitPlan) -> tuple[str, ...]:
+def _resolve_calendar(
+    data: SeriesSet, calendar: Sequence[str] | str, plan: SplitPlan, agree: Agreement = ALONE
+) -> tuple[str, ...]:
     if calendar != "auto":
         return tuple(calendar)
-    chosen = {default_calendar(series.frequency) for series in data}
+    # Each share's calendars and shortest training span (in days; none for integer steps), gathered.
+    calendars = {default_calendar(series.frequency) for series in data}
+    spans = [(series.time[plan[series.name].train_end - 1] - series.time[0]) / np.timedelta64(1, "D")
+             for series in data] if any(calendars) else [np.inf]
+    shares = agree.gather((calendars, float(min(spans))))
+    chosen = set().union(*(share[0] for share in shares))
     if len(chosen) > 1:
         raise DataError(
             "the series have different frequencies, so calendar='auto' cannot pick one set of calendar "
@@ -670,8 +702,4 @@ def _resolve_calendar(data: SeriesSet, calendar: Sequence[str] | str, plan: Spli
     if not features:
         return ()
     # Keep only cycles that every series' training part covers twice.
-    spans = []
-    for series in data:
-        end = plan[series.name].train_end
-        spans.append((series.time[end - 1] - series.time[0]) / np.timedelta64(1, "D"))
-    return covered_features(features, float(min(spans)))
+    return covered_features(features, min(share[1] for share in shares))

@@ -25,7 +25,8 @@ one observed row before its test part is trained on and scored. Per series:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -82,6 +83,7 @@ class SplitPlan:
         excluded: series left out, too short to hold their test part.
         notes: what the plan changed, one line each (series left out, series
             without a validation part).
+        no_validation: series too short for a validation part.
     """
 
     lookback: int
@@ -89,6 +91,7 @@ class SplitPlan:
     series: tuple[SeriesSplit, ...]
     excluded: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    no_validation: tuple[str, ...] = ()
 
     @property
     def needs_padding(self) -> bool:
@@ -170,6 +173,20 @@ def plan_splits(
     Raises:
         DataError: no series is long enough to hold its test part.
     """
+    plan = split_series(data, lookback=lookback, horizon=horizon, test_size=test_size, val_size=val_size)
+    if not plan.series:
+        raise too_short(plan.excluded, horizon)
+    return dataclasses.replace(plan, notes=plan_notes(plan.excluded, plan.no_validation))
+
+
+def split_series(
+    data: SeriesSet, *, lookback: int, horizon: int, test_size: float = 0.1, val_size: float = 0.1
+) -> SplitPlan:
+    """:func:`plan_splits` without its notes and without refusing a plan that keeps no series.
+
+    One data-parallel process's share of the series is planned this way; what the
+    shares left out is then put together (:func:`plan_notes`, :func:`too_short`).
+    """
     check_window_shape(lookback, horizon)
     splits, excluded, no_validation = [], [], []
     for series in data:
@@ -184,12 +201,20 @@ def plan_splits(
             val_rows = 0
         train_rows = length - test_rows - val_rows
         splits.append(SeriesSplit(series.name, length, train_rows, train_rows + val_rows))
-    if not splits:
-        raise DataError(
-            f"every series is too short to hold its test part ({quote_list(excluded)}): a series needs more rows "
-            f"than {option('test_size')} (at least one horizon, {horizon}); use a shorter {option('horizon')} "
-            "or test size, or more data"
-        )
+    return SplitPlan(lookback, horizon, tuple(splits), tuple(excluded), (), tuple(no_validation))
+
+
+def too_short(excluded: Sequence[str], horizon: int) -> DataError:
+    """The error of a plan that keeps no series."""
+    return DataError(
+        f"every series is too short to hold its test part ({quote_list(excluded)}): a series needs more rows "
+        f"than {option('test_size')} (at least one horizon, {horizon}); use a shorter {option('horizon')} "
+        "or test size, or more data"
+    )
+
+
+def plan_notes(excluded: Sequence[str], no_validation: Sequence[str]) -> tuple[str, ...]:
+    """The notes of a plan: the series left out, and those trained without a validation part."""
     notes = []
     if excluded:
         notes.append(
@@ -201,4 +226,4 @@ def plan_splits(
             f"{len(no_validation)} series too short for a validation part train on all their rows before the "
             f"test part: {quote_list(no_validation, limit=8)}"
         )
-    return SplitPlan(lookback, horizon, tuple(splits), tuple(excluded), tuple(notes))
+    return tuple(notes)

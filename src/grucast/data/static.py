@@ -23,6 +23,7 @@ import torch
 from torch import Tensor
 
 from grucast.data._text import quote_list
+from grucast.data.agreement import ALONE, Agreement
 from grucast.data.errors import DataError
 from grucast.data.frame import SeriesSet
 from grucast.errors import option
@@ -45,11 +46,17 @@ class StaticEncoder:
     def __init__(self, series_embedding: bool = False) -> None:
         self.series_embedding = series_embedding
 
-    def fit(self, data: SeriesSet) -> StaticEncoder:
-        """Learn the numeric statistics and the category labels from the training data's series."""
+    def fit(self, data: SeriesSet, agree: Agreement = ALONE) -> StaticEncoder:
+        """Learn the numeric statistics and the category labels from the training data's series.
+
+        ``agree`` gathers every share's values when ``data`` is one share of the series
+        (see :mod:`grucast.data.agreement`): the statistics are those of all the series.
+        """
         self.numeric_: tuple[str, ...] = ()
         self.categories_: dict[str, tuple[str, ...]] = {}
-        values = self._columns(data)
+        shares = agree.gather((self._columns(data), data.names if self.series_embedding else ()))
+        values = {name: [value for share in shares for value in share[0][name]] for name in data.static_covariates}
+        names = tuple(name for share in shares for name in share[1])
         centers, scales = [], []
         for name, column in values.items():
             if all(isinstance(value, (int, float, np.number)) and not isinstance(value, bool) for value in column):
@@ -61,7 +68,7 @@ class StaticEncoder:
             else:
                 self.categories_[name] = tuple(sorted({str(value) for value in column}))
         if self.series_embedding:
-            self.categories_[SERIES_KEY] = tuple(data.names)
+            self.categories_[SERIES_KEY] = names
         self.center_ = np.asarray(centers, dtype=np.float64)
         self.scale_ = np.asarray(scales, dtype=np.float64)
         return self

@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from grucast.data.agreement import ALONE, Agreement
 from grucast.data.frame import SeriesSet
 from grucast.data.splits import SplitPlan
 
@@ -119,7 +120,7 @@ def wanders(values: np.ndarray) -> bool:
     return _lag1_autocorrelation(values) > 0.98 and abs(_lag1_autocorrelation(np.diff(values))) < 0.2
 
 
-def suggest_window_norm(data: SeriesSet, plan: SplitPlan) -> WindowNorm:
+def suggest_window_norm(data: SeriesSet, plan: SplitPlan, agree: Agreement = ALONE) -> WindowNorm:
     """``"last"`` when most series wander like random walks, else ``"mean_std"``.
 
     Only training rows are read, so the choice cannot peek at the test period.
@@ -135,6 +136,8 @@ def suggest_window_norm(data: SeriesSet, plan: SplitPlan) -> WindowNorm:
     Args:
         data: the series.
         plan: their split.
+        agree: gathers the counts of every share of the series (see :mod:`grucast.data.agreement`).
     """
     wandering = sum(wanders(series.target[: plan[series.name].train_end]) for series in data)
-    return "last" if wandering * 2 > len(data) else "mean_std"
+    shares = agree.gather((wandering, len(data)))
+    return "last" if sum(share[0] for share in shares) * 2 > sum(share[1] for share in shares) else "mean_std"
