@@ -10,7 +10,7 @@ import sys
 import pandas as pd
 import pytest
 
-from cli_data import COLUMNS, FAST
+from cli_data import COLUMNS, FAST, hourly_load
 
 # A fixed learning rate: the comparison is of the data-parallel arithmetic, which
 # splits each batch of 64 into 32 + 32.
@@ -47,3 +47,61 @@ def test_two_processes_write_one_run_folder_with_the_one_process_numbers(load_cs
     a = pd.read_csv(single / "future.csv")
     b = pd.read_csv(double / "future.csv")
     pd.testing.assert_frame_equal(a, b, rtol=2e-3)
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="gloo processes started by torchrun (Linux)")
+def test_processes_loading_their_shares_of_a_parquet_folder_write_the_one_process_run(tmp_path):
+    # Five regions over two files (by week), so each region's rows lie in both.
+    frame = pd.concat([hourly_load(seed=seed).assign(region=lambda f, s=seed: f.region + str(s)) for seed in (1, 2, 3)])
+    frame = frame[frame.region != "south3"]
+    folder = tmp_path / "load"
+    for week, rows in frame.groupby(frame.time.dt.isocalendar().week <= 11):
+        (folder / f"early={week}").mkdir(parents=True)
+        rows.to_parquet(folder / f"early={week}" / "part.parquet", index=False)
+    options = ["--data", str(folder), *COLUMNS, *SAME, "--dropout", "0", "--threads", "1"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    one = subprocess.run([sys.executable, "-m", "grucast", "train", *options, "--out", str(tmp_path / "one")],
+                         capture_output=True, text=True, timeout=400, env=env)
+    assert one.returncode == 0, one.stderr[-3000:]
+    two = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", str(_free_port()),
+         "-m", "grucast", "train", *options, "--devices", "2", "--strategy", "ddp", "--shard-data",
+         "--out", str(tmp_path / "two")],
+        capture_output=True, text=True, timeout=400, env=env,
+    )
+    assert two.returncode == 0, two.stderr[-3000:]
+    assert two.stdout.count("wrote ") == 1  # rank 0 alone writes
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["load", "one", "two"]  # no staging folder left
+    a = json.loads((tmp_path / "one" / "metrics.json").read_text())
+    b = json.loads((tmp_path / "two" / "metrics.json").read_text())
+    assert b["windows"] == a["windows"] and list(b["per_series"]["model"]) == list(a["per_series"]["model"])
+    assert b["baselines"] == {name: {k: pytest.approx(v, rel=1e-12) for k, v in values.items()}
+                              for name, values in a["baselines"].items()}
+    # The same global batches and loss: the weights agree to float32 rounding, not bit for bit.
+    assert b["model"] == {k: pytest.approx(v, rel=1e-4) for k, v in a["model"].items()}
+    assert json.loads((tmp_path / "two" / "pipeline.json").read_text()) == json.loads(
+        (tmp_path / "one" / "pipeline.json").read_text())
+    for name in ("forecasts.csv", "future.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "two" / name), pd.read_csv(tmp_path / "one" / name),
+                                      rtol=1e-4)
+    assert (tmp_path / "two" / "report.md").is_file()
+
+
+def test_shard_data_without_torchrun_says_how_to_start_the_processes(tmp_path, load_csv):
+    done = subprocess.run(
+        [sys.executable, "-m", "grucast", "train", "--data", str(load_csv), *COLUMNS, *SAME, "--devices", "2",
+         "--shard-data", "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert done.stderr.startswith("error: loading a share of the series per process needs the processes started by "
+                                  "torchrun (or srun under SLURM)")
+    assert not (tmp_path / "run").exists()

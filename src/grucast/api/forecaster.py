@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import tempfile
@@ -21,7 +22,7 @@ from grucast import settings as _settings
 from grucast.api.inference import forecast_dataset
 from grucast.api.intervals import Calibration, calibrate, calibration_sample, nested
 from grucast.api.run_folder import read_json, staged_folder
-from grucast.api.scoring import Scores, baseline_windows, score_windows
+from grucast.api.scoring import Scores, WindowSums, accumulate_windows, baseline_windows
 from grucast.data.errors import DataError, DataWarning
 from grucast.data.frame import SeriesSet
 from grucast.data.future import FutureCovariates
@@ -32,6 +33,7 @@ from grucast.evaluation.sums import chunk_rows
 from grucast.grouping import group_rows
 from grucast.settings import Settings
 from grucast.training.devices import check_accelerator, check_precision
+from grucast.training.distributed import GroupAgreement, agreement_for, share_weights, window_shares
 from grucast.training.fit import fit_module
 from grucast.training.module import ForecastModule
 
@@ -183,7 +185,7 @@ class Forecaster:
         check_accelerator(settings.accelerator)
         check_precision(settings.precision, settings.accelerator)
         pipeline = settings.make_pipeline()
-        windows = pipeline.fit_transform(data, stride=settings.stride)
+        windows = pipeline.fit_transform(data, stride=settings.stride, agree=agreement_for(data))
         settings = settings.resolved(pipeline)
         if settings.multi_step == "recursive" and data.past_covariates:
             raise DataError(
@@ -205,11 +207,16 @@ class Forecaster:
         work_dir = Path(tempfile.mkdtemp(prefix="grucast-")) if owned_dir else Path(run_dir)
         if owned_dir:  # the log and checkpoint live as long as this forecaster (save() copies the log)
             weakref.finalize(self, shutil.rmtree, work_dir, True)
+        # A share of the series per process: each trains on its windows of every global batch.
+        shares = window_shares(len(windows.train), len(windows.val)) if windows.data.shard is not None else None
         result = fit_module(
             module, windows.train, windows.val, settings, work_dir, callbacks,
-            checkpoints=Path(checkpoints) if checkpoints is not None else None, resume=resume,
+            checkpoints=Path(checkpoints) if checkpoints is not None else None, resume=resume, shares=shares,
         )
         module.cpu().eval()
+        if shares is not None:
+            share_weights(module)
+        self.shares_ = shares
 
         self.settings_ = settings
         self.pipeline_ = pipeline
@@ -255,21 +262,50 @@ class Forecaster:
         return self._train(module, pipeline, windows, settings, run_dir, callbacks, checkpoints, resume)
 
     def _calibrate(self, windows: WindowedData) -> Calibration:
-        """Fit the bands on the validation windows (the training windows when there are none)."""
-        dataset = windows.val if len(windows.val) else windows.train
-        source = "validation" if len(windows.val) else "training windows (no validation part: bands will be too narrow)"
+        """Fit the bands on the validation windows (the training windows when there are none).
+
+        With the series sharded across processes, each forecasts its windows of the
+        global calibration sample, and every process calibrates on all of them.
+        """
+        shares = getattr(self, "shares_", None)
+        has_val = shares.val[2] > 0 if shares is not None else len(windows.val) > 0
+        dataset = windows.val if has_val else windows.train
+        source = "validation" if has_val else "training windows (no validation part: bands will be too narrow)"
         settings = self.settings_
-        pred, true, fields = forecast_dataset(self.module_, dataset, settings, calibration_sample(len(dataset)))
-        origin = (fields["start"] + settings.lookback - 1).numpy()
-        baselines, _ = baseline_windows(windows.data, fields["series"].numpy(), origin, settings.horizon, settings.season)
-        in_model_units = {
-            name: self.pipeline_.to_model_units(values, fields, windows.data)[..., 0].numpy()
-            for name, values in baselines.items()
-        }
+        if shares is None:
+            index = calibration_sample(len(dataset))
+        else:
+            start, count, total = shares.val if has_val else shares.train
+            sample = calibration_sample(total)
+            index = sample[(sample >= start) & (sample < start + count)] - start
+        pred, true, in_model_units = self._calibration_windows(windows, dataset, index)
+        if shares is not None:
+            parts = GroupAgreement().gather((pred, true, in_model_units))
+            pred = torch.cat([part[0] for part in parts])
+            true = torch.cat([part[1] for part in parts])
+            in_model_units = {name: np.concatenate([part[2][name] for part in parts]) for name in in_model_units}
         return calibrate(
             pred, true, in_model_units, level=settings.interval_level, levels=settings.quantiles or (),
             median_index=self._median_index, source=source,
         )
+
+    def _calibration_windows(
+        self, windows: WindowedData, dataset: Any, index: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, dict[str, np.ndarray]]:
+        """Model outputs, targets and the baselines' forecasts (model units) of calibration windows ``index``."""
+        settings = self.settings_
+        if not len(index):  # a process holding none of the sample's windows
+            outputs = len(settings.quantiles or ()) or 1
+            empty = np.empty((0, settings.horizon))
+            return (torch.empty(0, settings.horizon, outputs), torch.empty(0, settings.horizon, 1),
+                    {"naive": empty, "seasonal_naive": empty})
+        pred, true, fields = forecast_dataset(self.module_, dataset, settings, index)
+        origin = (fields["start"] + settings.lookback - 1).numpy()
+        baselines, _ = baseline_windows(windows.data, fields["series"].numpy(), origin, settings.horizon, settings.season)
+        return pred, true, {
+            name: self.pipeline_.to_model_units(values, fields, windows.data)[..., 0].numpy()
+            for name, values in baselines.items()
+        }
 
     @property
     def _median_index(self) -> int:
@@ -434,9 +470,26 @@ class Forecaster:
                 ``"none"``. The scores are of every window either way; the windows
                 are forecast and scored in chunks, so with ``"none"`` memory stays
                 that of one chunk, however many windows there are.
+
+        With the series sharded across processes (``data.shard``), every process
+        scores its own and gets the scores of all series; ``windows`` are its own.
         """
         windows = self.windows(data)
-        return score_windows(
+        sums = self._window_sums(windows, part, season, keep)
+        if windows.data.shard is not None:
+            local = sums.windows
+            sums = WindowSums.concat(GroupAgreement().gather(dataclasses.replace(sums, windows={})))
+            sums.windows = local
+        return sums.scores()
+
+    def window_sums(
+        self, data: SeriesSet | None = None, part: str = "test", season: int | None = None, keep: str = "all"
+    ) -> WindowSums:
+        """What :meth:`evaluate` scores, before the metrics are worked out: this process's series only."""
+        return self._window_sums(self.windows(data), part, season, keep)
+
+    def _window_sums(self, windows: WindowedData, part: str, season: int | None, keep: str) -> WindowSums:
+        return accumulate_windows(
             windows, self._forecast_chunks(windows, part), season or self.settings_.season,
             self.settings_.interval_level, keep=keep, part=part,
         )

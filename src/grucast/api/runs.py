@@ -18,6 +18,7 @@ A training run folder holds::
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import shutil
@@ -31,10 +32,12 @@ import torch
 
 from grucast.api.forecaster import Forecaster
 from grucast.api.run_folder import staged_folder
-from grucast.api.scoring import Scores, quantile_keys
+from grucast.api.scoring import REPORT_SERIES, Scores, WindowSums, quantile_keys
 from grucast.data.frame import SeriesSet
 from grucast.data.future import FutureCovariates
+from grucast.data.pipeline import WindowPipeline
 from grucast.errors import option
+from grucast.training.distributed import GroupAgreement
 
 
 def count_parameters(forecaster: Forecaster) -> int:
@@ -86,13 +89,24 @@ def train_run(
         with staged_folder(out, force, flag) as folder:
             echo(f"training {forecaster.model} on {len(data)} series ({sum(data.lengths.values())} rows) ...")
             forecaster.fit(data, run_dir=folder, warm_start=warm_start, checkpoints=checkpoints, resume=resume)
-            if forecaster.fit_result_.global_rank != 0:
+            sharded = data.shard is not None
+            if not sharded and forecaster.fit_result_.global_rank != 0:
                 # DDP: every process trained its share of each batch; rank 0 evaluates and
                 # writes the one run folder; leaving the block removes the others' staging folders.
                 raise _OtherRank
+            future = future if future is not None else data.future
+            can_predict = not (forecaster.pipeline_.known_covariates_ and future is None)
+            if sharded:
+                outputs = _gathered_outputs(forecaster, data, future, can_predict)
+                if outputs is None:
+                    raise _OtherRank
+                scores, frame, forecasts = outputs
+            else:
+                scores = forecaster.evaluate(keep="report")  # every window scored; the written ones kept
+                forecasts = forecaster.predict(data, future) if can_predict else None
+                frame = test_frame(scores.windows, forecaster.windows_.data, forecaster.settings_.horizon)
             forecaster.write(folder)
             shutil.rmtree(folder / "checkpoints", ignore_errors=True)  # model.safetensors holds the best weights
-            scores = forecaster.evaluate(keep="report")  # every window scored; the written ones kept
             result = forecaster.fit_result_
             settings = forecaster.settings_
             notes = list(data.notes) + engine_notes(forecaster) + interval_notes(forecaster)
@@ -108,22 +122,19 @@ def train_run(
                 "interval_level": settings.interval_level,
                 "interval_coverage": interval_coverage(scores),
             }
-            forecasts = None
-            future = future if future is not None else data.future
-            if forecaster.pipeline_.known_covariates_ and future is None:
+            if not can_predict:
                 notes.append(
                     "future.csv was not written: forecasting past the end needs the future values of the known "
                     f"covariates; give them with {option('future')} or as rows at the end of the data with an empty "
                     "target"
                 )
-            else:
-                forecasts = forecaster.predict(data, future)
+            elif forecasts is not None:
                 forecasts.to_csv(folder / "future.csv", index=False)
             metrics["notes"] = notes + metrics["notes"]
             (folder / "metrics.json").write_text(
                 json.dumps(metrics, indent=2, allow_nan=False, default=_json_number) + "\n"
             )
-            test_frame(scores, data, settings.horizon).to_csv(folder / "forecasts.csv", index=False)
+            frame.to_csv(folder / "forecasts.csv", index=False)
             for name, text in (extra_files or {}).items():
                 (folder / name).write_text(text)
             if plots:
@@ -179,13 +190,44 @@ def interval_coverage(scores: Scores) -> float:
     return scores.intervals["model"]["coverage"] if "model" in scores.intervals else float("nan")
 
 
-def test_frame(scores: Scores, data: SeriesSet, horizon: int) -> pd.DataFrame:
+def _gathered_outputs(
+    forecaster: Forecaster, data: SeriesSet, future: FutureCovariates | None, can_predict: bool
+) -> tuple[Scores, pd.DataFrame, pd.DataFrame | None] | None:
+    """Scores, test forecasts and future forecasts of every process's share of the series, on rank 0.
+
+    Each process forecasts and scores its own series and makes its rows of
+    ``forecasts.csv`` and ``future.csv``; rank 0 gathers the sums behind the scores,
+    those rows and the fitted pipelines, and puts them together in series order
+    (the pipeline of all series replaces its own, for the run folder). The other
+    processes get ``None``.
+    """
+    horizon = forecaster.settings_.horizon
+    local = forecaster.window_sums(keep="report")
+    frame = test_frame(local.windows, forecaster.windows_.data, horizon)
+    forecasts = forecaster.predict(data, future) if can_predict else None
+    # Rank 0's first series are the first of all: their windows are the ones the report plots.
+    shown = local.windows and data.shard.rank == 0  # type: ignore[union-attr]
+    report = {key: values[local.windows["series"] < REPORT_SERIES] for key, values in local.windows.items()} if shown else {}
+    parts = GroupAgreement().gather_to_first(
+        (dataclasses.replace(local, windows=report), frame, forecasts, forecaster.pipeline_.to_dict())
+    )
+    if parts is None:
+        return None
+    scores = WindowSums.concat([part[0] for part in parts]).scores()
+    frame = pd.concat([part[1] for part in parts], ignore_index=True)
+    frame = frame.sort_values(["series", "time", "step"], kind="stable").reset_index(drop=True)
+    forecasts = pd.concat([part[2] for part in parts], ignore_index=True) if can_predict else None
+    forecaster.pipeline_ = WindowPipeline.from_dict(WindowPipeline.merged_state([part[3] for part in parts]))
+    return scores, frame, forecasts
+
+
+def test_frame(windows: dict[str, np.ndarray], data: SeriesSet, horizon: int) -> pd.DataFrame:
     """Test-period forecasts in long form, from one origin every ``horizon`` steps per series.
 
     Consecutive windows overlap; the windows ``in_frame`` marks (every ``horizon``-th
     origin, counted back from each series' last window) list each test time once.
     """
-    w = scores.windows
+    w = windows
     columns = ["actual", "forecast", "lower", "upper", *(key for _, key in quantile_keys(w)), "naive", "seasonal_naive"]
     if not len(w.get("series", ())):
         return pd.DataFrame(columns=["series", "origin", "time", "step", *columns])

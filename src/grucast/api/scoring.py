@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,7 +164,19 @@ def score_windows(
     keep: str = "all",
     part: str = "test",
 ) -> Scores:
-    """Metrics of ``forecasts`` (from :meth:`Forecaster.forecast_windows`) and of the baselines.
+    """Metrics of ``forecasts`` and of the baselines: :func:`accumulate_windows`, then its scores."""
+    return accumulate_windows(windows, forecasts, season, level, keep, part).scores()
+
+
+def accumulate_windows(
+    windows: WindowedData,
+    forecasts: Mapping[str, np.ndarray] | Iterable[Mapping[str, np.ndarray]],
+    season: int,
+    level: float | None = None,
+    keep: str = "all",
+    part: str = "test",
+) -> WindowSums:
+    """Sums behind the metrics of ``forecasts`` (from :meth:`Forecaster.forecast_windows`) and of the baselines.
 
     MASE is scaled by each series' in-sample seasonal naive error on its training part.
     When ``forecasts`` hold a band (``lower``, ``upper``) and the baselines' bands
@@ -228,28 +240,69 @@ def score_windows(
                          "in_frame": in_frame[rows]})
     if point is None:
         raise DataError("there are no windows in this part of the data: the series are too short for its size")
-    scored = {
-        name: ForecastMetrics(overall, per_series, per_step, tuple(notes), int(season))
-        for name, (overall, per_series, per_step, notes) in point.result(data.names).items()
-    }
-    model = scored.pop("model")
-    if fallback:
-        scored["seasonal_naive"] = dataclasses.replace(
-            scored["seasonal_naive"],
-            notes=scored["seasonal_naive"].notes
-            + (f"{fallback} window(s) with less than a season of history use the naive forecast as seasonal naive",),
-        )
-    order = point.order()
-    return Scores(
-        model=model, baselines=scored, season=season,
+    return WindowSums(
+        names=data.names, season=season, level=level, point=point, bands=bands, quantiles=quantile_sums,
         windows={key: np.concatenate([chunk[key] for chunk in kept]) for key in kept[0]} if kept else {},
-        level=level,
-        intervals={name: sums.result() for name, sums in bands.items()},
-        quantiles={name: sums.result(order, data.names) for name, sums in quantile_sums.items()},
-        n_windows=windows_scored,
-        coverage_per_step={name: sums.coverage_per_step() for name, sums in bands.items()},
-        reliability={name: sums.reliability() for name, sums in quantile_sums.items()},
+        fallback=fallback, count=windows_scored,
     )
+
+
+@dataclass
+class WindowSums:
+    """What scoring windows keeps between chunks (see :func:`accumulate_windows`); :meth:`scores` gives the
+    metrics, and :meth:`concat` puts together those of consecutive shares of the series."""
+
+    names: tuple[Hashable, ...]
+    season: int
+    level: float | None
+    point: PointSums
+    bands: dict[str, IntervalSums]
+    quantiles: dict[str, QuantileSums]
+    windows: dict[str, np.ndarray]
+    fallback: int
+    count: int
+
+    @classmethod
+    def concat(cls, parts: Sequence[WindowSums]) -> WindowSums:
+        """The sums of shares of the series, given in series order, as one; kept windows' ``series`` renumbered."""
+        first = parts[0]
+        offsets = np.cumsum([0, *(len(part.names) for part in parts)])
+        kept = [dict(part.windows, series=part.windows["series"] + offset)
+                for part, offset in zip(parts, offsets) if part.windows]
+        return cls(
+            names=tuple(name for part in parts for name in part.names), season=first.season, level=first.level,
+            point=PointSums.concat([part.point for part in parts]),
+            bands={name: IntervalSums.concat([part.bands[name] for part in parts]) for name in first.bands},
+            quantiles={name: QuantileSums.concat([part.quantiles[name] for part in parts]) for name in first.quantiles},
+            windows={key: np.concatenate([one[key] for one in kept]) for key in kept[0]} if kept else {},
+            fallback=sum(part.fallback for part in parts), count=sum(part.count for part in parts),
+        )
+
+    def scores(self) -> Scores:
+        """The metrics of the model and the baselines, the band and quantile scores."""
+        season, point = self.season, self.point
+        scored = {
+            name: ForecastMetrics(overall, per_series, per_step, tuple(notes), int(season))
+            for name, (overall, per_series, per_step, notes) in point.result(self.names).items()
+        }
+        model = scored.pop("model")
+        if self.fallback:
+            scored["seasonal_naive"] = dataclasses.replace(
+                scored["seasonal_naive"],
+                notes=scored["seasonal_naive"].notes + (
+                    f"{self.fallback} window(s) with less than a season of history use the naive forecast as "
+                    "seasonal naive",
+                ),
+            )
+        order = point.order()
+        return Scores(
+            model=model, baselines=scored, season=season, windows=self.windows, level=self.level,
+            intervals={name: sums.result() for name, sums in self.bands.items()},
+            quantiles={name: sums.result(order, self.names) for name, sums in self.quantiles.items()},
+            n_windows=self.count,
+            coverage_per_step={name: sums.coverage_per_step() for name, sums in self.bands.items()},
+            reliability={name: sums.reliability() for name, sums in self.quantiles.items()},
+        )
 
 
 #: The series (by position) whose every test window a run folder keeps, for its plots.

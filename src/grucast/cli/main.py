@@ -61,7 +61,23 @@ def _echo(quiet: bool) -> Callable[[str], None]:
     return (lambda _: None) if quiet else (lambda text: click.echo(text, err=True))
 
 
-def _read_data(data_path: Path | None, options: dict[str, Any]) -> tuple[Any, list[str]]:
+def _process_share(values: dict[str, Any], settings: Any) -> tuple[int, int]:
+    """``(rank, world)`` of this process among those torchrun or srun started, checked against the options."""
+    from grucast.training.distributed import join_process_group
+
+    rank, world = join_process_group(settings.accelerator)
+    if not isinstance(settings.devices, int) or settings.devices * settings.num_nodes != world:
+        raise click.UsageError(
+            f"--shard-data: {world} processes were started, but --devices {settings.devices} x --num-nodes "
+            f"{settings.num_nodes} asks for another number; give --devices the processes per machine and "
+            "--num-nodes the machines"
+        )
+    return rank, world
+
+
+def _read_data(
+    data_path: Path | None, options: dict[str, Any], shard: tuple[int, int] | None = None
+) -> tuple[Any, list[str]]:
     """The series of a file, read with the reader's ``options``, and the notes on what was changed."""
     from grucast.data import DataWarning, read_series
 
@@ -73,7 +89,7 @@ def _read_data(data_path: Path | None, options: dict[str, Any]) -> tuple[Any, li
         read["target"] = [name.strip() for name in target.split(",") if name.strip()]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)
-        data = read_series(data_path, **read)
+        data = read_series(data_path, **read, shard=shard)
     return data, [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
 
 
@@ -203,6 +219,9 @@ def demo(out: Path | None, epochs: int, max_batches: int, seed: int, force: bool
                    "own); only training options (--epochs, --lr, --patience, ...) may change.")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted `grucast train` with the same options and --out from its last epoch.")
+@click.option("--shard-data", "shard_data", is_flag=True,
+              help="Each process started by torchrun or srun loads only its share of the series of a folder of "
+                   "Parquet files (needs --series-col, and --devices x --num-nodes processes).")
 @apply(OUTPUT_OPTIONS)
 @click.pass_context
 def train(ctx: click.Context, **given: Any) -> None:
@@ -237,6 +256,8 @@ def train(ctx: click.Context, **given: Any) -> None:
             "run the command without --resume"
         )
     if init_from is not None:
+        if values["shard_data"]:
+            raise click.UsageError("--shard-data trains a new model; it cannot be combined with --init-from")
         forecaster = _load_run(init_from)
         given_settings = {k: v for k, v in values.items() if k in settings_names() and v is not None}
         forecaster.set_params(**given_settings, **({"progress": False} if quiet else {}))
@@ -246,7 +267,10 @@ def train(ctx: click.Context, **given: Any) -> None:
         notes: list[str] = []
     else:
         forecaster = Forecaster(**settings.to_dict())
-        data, notes = _read_data(values["data_path"], values)
+        shard = _process_share(values, settings) if values["shard_data"] else None
+        if shard is not None and shard[0] != 0:
+            echo = _echo(True)  # rank 0 alone reports
+        data, notes = _read_data(values["data_path"], values, shard)
     future = _read_future(values["future_path"], values, data, data.known_covariates)
     for note in notes:
         echo(f"note: {note}")

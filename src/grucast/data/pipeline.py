@@ -253,9 +253,9 @@ class WindowPipeline:
         self.static_ = StaticEncoder(self.series_embedding).fit(data, agree)
         return self
 
-    def fit_transform(self, data: SeriesSet, *, stride: int = 1) -> WindowedData:
+    def fit_transform(self, data: SeriesSet, *, stride: int = 1, agree: Agreement = ALONE) -> WindowedData:
         """:meth:`fit`, then :meth:`transform` the same data."""
-        return self.fit(data).transform(data, stride=stride)
+        return self.fit(data, agree).transform(data, stride=stride)
 
     @property
     def is_fitted(self) -> bool:
@@ -564,6 +564,20 @@ class WindowPipeline:
             "notes": list(self.notes_),
             "scaler": self.scaler_.to_dict(),
         }
+
+    @staticmethod
+    def merged_state(states: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """The :meth:`to_dict` of the pipeline of all series, from those fitted on consecutive shares of them.
+
+        The shares agreed on every setting (see :mod:`grucast.data.agreement`); what
+        differs is per series (frequencies, never-negative flags, scalers), put side
+        by side in share order.
+        """
+        out = copy.deepcopy(dict(states[0]))
+        out["frequencies"] = {name: f for state in states for name, f in state["frequencies"].items()}
+        out["nonnegative"] = {name: flag for state in states for name, flag in state["nonnegative"].items()}
+        out["scaler"]["series"] = {name: rows for state in states for name, rows in state["scaler"]["series"].items()}
+        return out
 
     @classmethod
     def from_dict(cls, state: Mapping[str, Any]) -> WindowPipeline:

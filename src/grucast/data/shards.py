@@ -26,6 +26,7 @@ from grucast import checks
 from grucast.data._text import quote_list
 from grucast.data.errors import DataError
 from grucast.data.parquet_folder import arrow_frame, parquet_dataset
+from grucast.errors import option
 
 
 #: Read one batch of one file ahead: the scans' transient memory stays small beside a share.
@@ -114,7 +115,10 @@ def read_shard(path: Path, series_col: str | None, rank: int, world: int) -> tup
             "(a partitioned dataset); write the data as one, or load all of it in every process"
         )
     if not series_col:
-        raise DataError("loading a share of the series per process needs the column that names the series")
+        raise DataError(
+            f"loading a share of the series per process needs the column that names the series; give it with "
+            f"{option('series_col')}"
+        )
     dataset = parquet_dataset(Path(path))
     if series_col not in dataset.schema.names:
         raise DataError(

@@ -277,3 +277,19 @@ class WindowBatchSampler(Sampler[Tensor]):
             begin = batch * self.batch_size
             end = min(begin + self.batch_size, self.n_windows)
             yield order[begin:end] if order is not None else torch.arange(begin, end)
+
+
+class WeightedBatches(Dataset):
+    """A :class:`WindowDataset` asked for ``(indices, weight, global batch size)``: the batch, with
+    ``loss_weight`` and ``global_size`` (see :class:`grucast.training.sampler.OwnedWindowBatches`)."""
+
+    def __init__(self, windows: WindowDataset) -> None:
+        self.windows = windows
+
+    def __len__(self) -> int:
+        return len(self.windows)
+
+    def __getitem__(self, item: tuple[Tensor, float, int]) -> dict[str, Tensor]:
+        index, weight, size = item
+        return {**self.windows.batch(index), "loss_weight": torch.tensor(weight, dtype=torch.float32),
+                "global_size": torch.tensor(size)}

@@ -70,6 +70,23 @@ class PointSums:
         self.first = np.full(groups, np.iinfo(np.int64).max)  # each series' first window, for its order
         self.seen = 0
 
+    @classmethod
+    def concat(cls, parts: Sequence[PointSums]) -> PointSums:
+        """The sums of consecutive ranges of series (data-parallel processes' shares), in series order, as one."""
+        first = parts[0]
+        out = cls(np.concatenate([part.raw_scales for part in parts]), np.concatenate([part.lags for part in parts]),
+                  first.season, first.horizon, first.forecasts)
+        out.sums = {name: GroupSums.concat([part.sums[name] for part in parts]) for name in first.forecasts}
+        out.series_moments = Moments.side_by_side([part.series_moments for part in parts])
+        out.step_moments = Moments.merged([part.step_moments for part in parts])
+        out.step_scaled = sum(part.step_scaled for part in parts)
+        unseen = np.iinfo(np.int64).max
+        offsets = np.cumsum([0, *(part.seen for part in parts)])
+        out.first = np.concatenate([np.where(part.first == unseen, unseen, part.first + offset)
+                                    for part, offset in zip(parts, offsets)])
+        out.seen = int(offsets[-1])
+        return out
+
     def add(self, codes: np.ndarray, actual: np.ndarray, forecasts: Mapping[str, np.ndarray]) -> None:
         """Add a chunk: ``codes`` ``(W,)`` series codes, ``actual`` and each forecast ``(W, H)`` float64."""
         chunk = ChunkCodes.of(codes)
@@ -146,7 +163,7 @@ class PointSums:
             overall = _table({k: np.array([v.sum()]) for k, v in sums.step.items()}, overall_moments,
                              np.array([self.step_scaled * self.horizon]), ["overall"], notes)[0]
             series_sums = {k: v[order] for k, v in sums.series.items()}
-            per_series = _table(series_sums, _subset(self.series_moments, order), series_scaled,
+            per_series = _table(series_sums, self.series_moments.rows(order), series_scaled,
                                 [f"series {label!r}" for label in labels], notes)
             steps = list(range(1, self.horizon + 1))
             per_step = _table(sums.step, self.step_moments, np.full(self.horizon, self.step_scaled),
@@ -175,13 +192,6 @@ class PointSums:
             skipped = ", ".join(repr(labels[k]) for k in np.flatnonzero(missing).tolist())
             notes.append(f"overall and per-step mase leave out series {skipped}, which have no MASE scale")
         return notes
-
-
-def _subset(moments: Moments, rows: np.ndarray) -> Moments:
-    out = Moments(0)
-    for key in ("count", "mean", "spread", "low", "high", "zeros"):
-        setattr(out, key, getattr(moments, key)[rows])
-    return out
 
 
 def _table(

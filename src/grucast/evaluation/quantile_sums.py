@@ -48,6 +48,15 @@ class QuantileSums:
         self.series_cells = np.zeros(groups, dtype=np.int64)
         self.step_cells = 0  # windows
 
+    @classmethod
+    def concat(cls, parts: Sequence[QuantileSums]) -> QuantileSums:
+        """The sums of consecutive ranges of series, in series order, as one."""
+        out = cls(parts[0].levels, 0, parts[0].sums.horizon)
+        out.sums = GroupSums.concat([part.sums for part in parts])
+        out.series_cells = np.concatenate([part.series_cells for part in parts])
+        out.step_cells = sum(part.step_cells for part in parts)
+        return out
+
     def add(self, codes: np.ndarray, actual: np.ndarray, quantiles: np.ndarray) -> None:
         """Add a chunk: ``codes`` ``(W,)``, ``actual`` ``(W, H)``, ``quantiles`` ``(W, H, Q)``."""
         chunk = ChunkCodes.of(codes)
@@ -114,6 +123,14 @@ class IntervalSums:
         self.alpha = 1 - level
         self.sums = {key: np.zeros(horizon) for key in ("inside", "width", "score")}
         self.windows = 0
+
+    @classmethod
+    def concat(cls, parts: Sequence[IntervalSums]) -> IntervalSums:
+        """The sums of several sets of windows as one."""
+        out = cls(1 - parts[0].alpha, len(parts[0].sums["inside"]))
+        out.sums = {key: np.sum([part.sums[key] for part in parts], axis=0) for key in out.sums}
+        out.windows = sum(part.windows for part in parts)
+        return out
 
     def add(self, actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         """Add a chunk of ``(W, H)`` actuals and band edges."""

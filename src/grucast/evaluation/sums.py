@@ -24,6 +24,7 @@ without the cancellation of :math:`\sum y^2 - n \bar y^2`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,6 +77,14 @@ class GroupSums:
         self.series: dict[str, np.ndarray] = {}
         self.step: dict[str, np.ndarray] = {}
 
+    @classmethod
+    def concat(cls, parts: Sequence[GroupSums]) -> GroupSums:
+        """The sums of consecutive ranges of series as one: series sums side by side, step sums added."""
+        out = cls(sum(part.groups for part in parts), parts[0].horizon)
+        out.series = {key: np.concatenate([part.series[key] for part in parts]) for key in parts[0].series}
+        out.step = {key: np.sum([part.step[key] for part in parts], axis=0) for key in parts[0].step}
+        return out
+
     def add(self, key: str, codes: ChunkCodes, terms: np.ndarray) -> None:
         """Add a chunk's ``(W, H)`` terms to the sums named ``key``."""
         series = self.series.setdefault(key, np.zeros(self.groups))
@@ -111,14 +120,36 @@ class Moments:
         np.maximum(self.high[where], high, out=self.high[where])
         self.zeros[where] += zeros
 
+    _FIELDS = ("count", "mean", "spread", "low", "high", "zeros")
+
     def pooled(self) -> Moments:
         """The moments of all groups together, as one group."""
         out = Moments(1)
         for k in range(len(self.count)):
-            out.merge(
-                slice(0, 1), self.count[k : k + 1], self.mean[k : k + 1], self.spread[k : k + 1],
-                self.low[k : k + 1], self.high[k : k + 1], self.zeros[k : k + 1],
-            )
+            out.merge(slice(0, 1), *(getattr(self, name)[k : k + 1] for name in self._FIELDS))
+        return out
+
+    def rows(self, rows: np.ndarray) -> Moments:
+        """The moments of groups ``rows``."""
+        out = Moments(0)
+        for name in self._FIELDS:
+            setattr(out, name, getattr(self, name)[rows])
+        return out
+
+    @classmethod
+    def side_by_side(cls, parts: Sequence[Moments]) -> Moments:
+        """Moments of consecutive ranges of groups as one range."""
+        out = cls(0)
+        for name in cls._FIELDS:
+            setattr(out, name, np.concatenate([getattr(part, name) for part in parts]))
+        return out
+
+    @classmethod
+    def merged(cls, parts: Sequence[Moments]) -> Moments:
+        """Moments of the same groups over several sets of cells, merged group by group."""
+        out = cls(len(parts[0].count))
+        for part in parts:
+            out.merge(slice(None), *(getattr(part, name) for name in cls._FIELDS))
         return out
 
 

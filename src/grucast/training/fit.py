@@ -23,12 +23,12 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import CSVLogger, Logger
 from torch.utils.data import DataLoader
 
-from grucast.data.windows import WindowBatchSampler, WindowDataset
+from grucast.data.windows import WeightedBatches, WindowBatchSampler, WindowDataset
 from grucast.errors import MissingExtraError, RunFolderError, option
 from grucast.runtime import keep_freed_memory
 from grucast.settings import Settings
 from grucast.training.module import ForecastModule
-from grucast.training.sampler import RankShardedBatches
+from grucast.training.sampler import OwnedWindowBatches, RankShardedBatches, WindowShares
 
 # Lightning's advice that does not apply here: our loaders gather whole batches in
 # the main process (workers would only add copies), and small validation sets are fine.
@@ -134,10 +134,24 @@ def make_loggers(settings: Settings, run_dir: Path) -> list[Logger]:
     return loggers
 
 
-def window_loader(windows: WindowDataset, batch_size: int, *, shuffle: bool, seed: int) -> DataLoader:
-    """Whole batches of windows, each process taking its share under data parallelism."""
-    batches = WindowBatchSampler(len(windows), batch_size, shuffle=shuffle, seed=seed)
-    return DataLoader(windows, sampler=RankShardedBatches(batches), batch_size=None)
+def window_loader(
+    windows: WindowDataset, batch_size: int, *, shuffle: bool, seed: int, share: tuple[int, int, int] | None = None,
+    processes: int = 1,
+) -> DataLoader:
+    """Whole batches of windows, each process taking its share under data parallelism.
+
+    Every process holds every window and takes a slice of each batch
+    (:class:`RankShardedBatches`); or, with ``share`` (``(start, count, total)``: the
+    series are sharded), every process holds its own windows and takes those of
+    each global batch (:class:`OwnedWindowBatches`).
+    """
+    if share is None:
+        batches = WindowBatchSampler(len(windows), batch_size, shuffle=shuffle, seed=seed)
+        return DataLoader(windows, sampler=RankShardedBatches(batches), batch_size=None)
+    start, count, total = share
+    batches = WindowBatchSampler(total, batch_size, shuffle=shuffle, seed=seed)
+    return DataLoader(WeightedBatches(windows), sampler=OwnedWindowBatches(batches, start, count, processes),
+                      batch_size=None)
 
 
 @contextlib.contextmanager
@@ -205,6 +219,7 @@ def fit_module(
     callbacks: Sequence[pl.Callback] = (),
     checkpoints: Path | None = None,
     resume: bool = False,
+    shares: WindowShares | None = None,
 ) -> FitResult:
     """Train ``module`` in place; on return it holds the best epoch's weights.
 
@@ -223,10 +238,12 @@ def fit_module(
         resume: continue from ``checkpoints/last.ckpt`` (an interrupted run with the
             same data and settings), loaded with ``weights_only=True``: tensors and
             plain values only, never pickled code.
+        shares: where this process's windows lie among all processes', when each
+            holds a share of the series (see :class:`OwnedWindowBatches`).
     """
     if len(train) == 0:
         raise ValueError("no training windows: the training part is shorter than lookback + horizon")
-    has_val = val is not None and len(val) > 0
+    has_val = val is not None and len(val) > 0 if shares is None else shares.val[2] > 0
     module.monitor = "val_loss" if has_val else "train_loss"
     pl.seed_everything(settings.seed, workers=True, verbose=False)
     if settings.threads is not None:
@@ -238,7 +255,9 @@ def fit_module(
         raise RunFolderError(
             f"there is no interrupted training to resume: '{last}' does not exist; train without {option('resume')}"
         )
-    train_loader = window_loader(train, settings.batch_size, shuffle=True, seed=settings.seed)
+    processes = shares.processes if shares else 1
+    train_loader = window_loader(train, settings.batch_size, shuffle=True, seed=settings.seed,
+                                 share=shares.train if shares else None, processes=processes)
     callbacks = [
         *callbacks,
         ModelCheckpoint(
@@ -277,7 +296,10 @@ def fit_module(
             num_sanity_val_steps=0,
             log_every_n_steps=1,
         )
-        val_loader = window_loader(val, settings.batch_size, shuffle=False, seed=settings.seed) if has_val else None
+        val_loader = window_loader(
+            val, settings.batch_size, shuffle=False, seed=settings.seed, share=shares.val if shares else None,
+            processes=processes,
+        ) if has_val else None
         start = time.perf_counter()
         with _ctrl_c_stays_ctrl_c():
             trainer.fit(

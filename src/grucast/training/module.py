@@ -64,16 +64,29 @@ class ForecastModule(pl.LightningModule):
             return pinball_loss(prediction, target, self.levels)
         return self._loss(prediction, target)
 
-    def training_step(self, batch: Mapping[str, Tensor], batch_idx: int) -> Tensor:
+    def _weighted(self, batch: Mapping[str, Tensor]) -> tuple[Tensor, int]:
+        """The batch's loss, and the batch size it stands for.
+
+        A process's part of a global batch (sharded series) carries ``loss_weight``:
+        the loss is scaled so that the processes' average is the global batch's
+        mean, and it is logged as that batch's (see
+        :class:`grucast.training.sampler.OwnedWindowBatches`).
+        """
         loss = self._batch_loss(batch)
         size = batch["x"].shape[0]
+        if "loss_weight" in batch:
+            loss = loss * batch["loss_weight"]
+            size = int(batch["global_size"])
+        return loss, size
+
+    def training_step(self, batch: Mapping[str, Tensor], batch_idx: int) -> Tensor:
+        loss, size = self._weighted(batch)
         self.log("train_loss", loss, on_step=False, on_epoch=True, prog_bar=True, batch_size=size, sync_dist=True)
         self.log("lr", self.optimizers().param_groups[0]["lr"], on_step=False, on_epoch=True, batch_size=size, sync_dist=True)
         return loss
 
     def validation_step(self, batch: Mapping[str, Tensor], batch_idx: int) -> Tensor:
-        loss = self._batch_loss(batch)
-        size = batch["x"].shape[0]
+        loss, size = self._weighted(batch)
         self.log("val_loss", loss, on_step=False, on_epoch=True, prog_bar=True, batch_size=size, sync_dist=True)
         return loss
 

@@ -251,7 +251,7 @@ def test_evaluation_in_small_chunks_equals_one_pass_over_every_window(six_series
     assert 0 < kept.sum() < len(kept)
     for key, values in report.windows.items():
         np.testing.assert_array_equal(values, w[key][kept], err_msg=key)
-    frame = test_frame(whole, six_series.windows_.data, 6)
-    pd.testing.assert_frame_equal(test_frame(report, six_series.windows_.data, 6), frame)
+    frame = test_frame(whole.windows, six_series.windows_.data, 6)
+    pd.testing.assert_frame_equal(test_frame(report.windows, six_series.windows_.data, 6), frame)
     # 30 test rows per series in 5 origins of 6 steps, the last ending at the series' end.
     assert len(frame) == 6 * 30 and frame.groupby("series").time.nunique().eq(30).all()

@@ -134,3 +134,34 @@ def test_evaluate_forecasts_notes_a_flat_training_part():
 def test_evaluate_forecasts_checks_the_season_first(season, error, message):
     with pytest.raises(error, match=message):
         evaluate_forecasts(np.ones((1, 2)), np.ones((1, 2)), np.array(["a"]), {"a": np.arange(5.0)}, season)
+
+
+def test_sums_of_shares_of_the_series_put_together_equal_the_sums_of_all():
+    rng = np.random.default_rng(9)
+    horizon, series = 3, 7
+    labels = np.sort(rng.integers(0, series, 80))  # windows in series order, as each share scores them
+    actual = rng.normal(5, 2, (80, horizon))
+    actual[labels == 2] = 1.5  # constant: R² undefined
+    forecasts = {"model": actual + rng.normal(0, 1, (80, horizon)), "naive": actual + 1.0}
+    scales, lags = rng.uniform(0.5, 2, series), np.full(series, 4)
+    scales[4] = 0.0  # an exact seasonal naive: noted
+    whole = PointSums(scales, lags, 4, horizon, list(forecasts))
+    whole.add(labels, actual, forecasts)
+    parts = []
+    for low, high in ((0, 3), (3, 7)):  # shares of whole series, each numbering its own from 0
+        rows = (labels >= low) & (labels < high)
+        part = PointSums(scales[low:high], lags[low:high], 4, horizon, list(forecasts))
+        for start in range(0, rows.sum(), 5):
+            chunk = slice(start, start + 5)
+            part.add(labels[rows][chunk] - low, actual[rows][chunk], {k: v[rows][chunk] for k, v in forecasts.items()})
+        parts.append(part)
+    names = [f"s{k}" for k in range(series)]
+    expected, got = whole.result(names), PointSums.concat(parts).result(names)
+    for name in forecasts:
+        for want, have in zip(expected[name][:3], got[name][:3]):
+            flat_want = want.values() if isinstance(next(iter(want.values())), dict) else [want]
+            flat_have = have.values() if isinstance(next(iter(have.values())), dict) else [have]
+            for a, b in zip(flat_have, flat_want):
+                _assert_same(a, b)
+        assert list(got[name][1]) == list(expected[name][1])
+        assert got[name][3] == expected[name][3]
