@@ -255,3 +255,19 @@ def test_evaluation_in_small_chunks_equals_one_pass_over_every_window(six_series
     pd.testing.assert_frame_equal(test_frame(report.windows, six_series.windows_.data, 6), frame)
     # 30 test rows per series in 5 origins of 6 steps, the last ending at the series' end.
     assert len(frame) == 6 * 30 and frame.groupby("series").time.nunique().eq(30).all()
+
+
+def test_forecasts_csv_places_each_window_in_its_series_when_a_series_is_left_out(tmp_path):
+    from grucast.api.runs import train_run
+
+    frame = hourly_frame(rows=200, series=3, seed=6)
+    frame = frame[(frame.site != "s0") | (frame.time < frame.time.min() + pd.Timedelta(hours=20))]  # s0: too short
+    data = from_dataframe(frame, time_col="time", target="load", series_col="site")
+    forecaster = Forecaster("gru", lookback=24, horizon=6, hidden_size=8, num_layers=1, epochs=1, test_size=30,
+                            progress=False, accelerator="cpu", threads=1)
+    train_run(data, forecaster, tmp_path / "run", plots=False)
+    assert forecaster.pipeline_.excluded_ == ("s0",)
+    written = pd.read_csv(tmp_path / "run" / "forecasts.csv", parse_dates=["time"])
+    assert sorted(written.series.unique()) == ["s1", "s2"]
+    truth = frame.set_index(["site", "time"]).load
+    np.testing.assert_allclose(written.actual, truth.loc[list(zip(written.series, written.time))].to_numpy())
