@@ -49,16 +49,8 @@ def test_two_processes_write_one_run_folder_with_the_one_process_numbers(load_cs
     pd.testing.assert_frame_equal(a, b, rtol=2e-3)
 
 
-def _free_port():
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.skipif(sys.platform != "linux", reason="gloo processes started by torchrun (Linux)")
-def test_processes_loading_their_shares_of_a_parquet_folder_write_the_one_process_run(tmp_path):
+def test_processes_loading_their_shares_of_a_parquet_folder_write_the_one_process_run(tmp_path, free_port):
     # Five regions over two files (by week), so each region's rows lie in both.
     frame = pd.concat([hourly_load(seed=seed).assign(region=lambda f, s=seed: f.region + str(s)) for seed in (1, 2, 3)])
     frame = frame[frame.region != "south3"]
@@ -72,7 +64,7 @@ def test_processes_loading_their_shares_of_a_parquet_folder_write_the_one_proces
                          capture_output=True, text=True, timeout=400, env=env)
     assert one.returncode == 0, one.stderr[-3000:]
     two = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", str(_free_port()),
+        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", str(free_port),
          "-m", "grucast", "train", *options, "--devices", "2", "--strategy", "ddp", "--shard-data",
          "--out", str(tmp_path / "two")],
         capture_output=True, text=True, timeout=400, env=env,

@@ -434,7 +434,10 @@ def text_samples(frame: pd.DataFrame, columns: Sequence[str], na_values: Iterabl
     """Distinct stripped, unit-free strings of each column, for :func:`detect_number_format`."""
     samples: dict[str, list[str]] = {}
     for name in columns:
-        column = as_text(frame[name])
+        # Each distinct cell once, in order of first appearance: the sample is the same as
+        # from every cell, and a column of millions of repeated names or dates is a few
+        # thousand strings to strip.
+        column = as_text(frame[name]).drop_duplicates()
         missing = is_missing_token(column, na_values)
         if is_text_column(column):
             strings = column[~missing].str.strip()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -49,14 +48,8 @@ with open(f"{sys.argv[2]}.{rank}", "w") as handle:
 """
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.skipif(sys.platform != "linux", reason="gloo processes")
-def test_two_processes_on_their_shares_train_and_score_as_one_process_on_all(tmp_path):
+def test_two_processes_on_their_shares_train_and_score_as_one_process_on_all(tmp_path, free_port):
     rng = np.random.default_rng(4)
     parts = []
     for k, length in enumerate([120, 90, 150, 60, 110]):
@@ -76,7 +69,7 @@ def test_two_processes_on_their_shares_train_and_score_as_one_process_on_all(tmp
     script = tmp_path / "share.py"
     script.write_text(SHARE)
     done = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", str(_free_port()),
+        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", str(free_port),
          str(script), str(folder), str(out), str(Path(__file__).parent)],
         capture_output=True, text=True, timeout=300,
     )
