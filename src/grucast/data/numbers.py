@@ -173,6 +173,17 @@ def as_text(column: pd.Series) -> pd.Series:
 def strip_text(column: pd.Series) -> pd.Series:
     """``column.str.strip()`` of a string column, or the column itself when no value has
     spaces around it: a large file's cells, already stripped, are then not held twice."""
+    if hasattr(column.array, "__arrow_array__"):
+        # Arrow's trim is what pandas' strip runs; comparing lengths is cheaper than
+        # comparing the strings, and a column is asked this several times on its way in.
+        import pyarrow.compute as pc
+
+        cells = column.array.__arrow_array__()
+        if pc.all(pc.equal(pc.binary_length(pc.utf8_trim_whitespace(cells)), pc.binary_length(cells))).as_py() in (
+            True, None,
+        ):
+            return column
+        return column.str.strip()
     stripped = column.str.strip()
     if (column.isna() | (stripped == column)).all():
         return column
