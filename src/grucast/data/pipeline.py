@@ -327,8 +327,14 @@ class WindowPipeline:
             )
         inputs, futures, times = [], [], []
         observed = np.ones((len(history), lookback), dtype=bool)
+        # The series of a collection mostly end together: each distinct end's future times
+        # (a pandas date_range) and calendar are made once, not once per series.
+        future_times: dict[tuple[Frequency, object], np.ndarray] = {}
         for position, series in enumerate(history):
-            future_time = series.frequency.future(series.time[-1], horizon)
+            end = (series.frequency, series.time[-1].item())
+            future_time = future_times.get(end)
+            if future_time is None:
+                future_time = future_times[end] = series.frequency.future(series.time[-1], horizon)
             rows = np.column_stack(self._columns(series, slice(max(0, len(series) - lookback), len(series))))
             missing = lookback - len(rows)
             if missing > 0:  # a short history: padded like a training window
@@ -344,7 +350,7 @@ class WindowPipeline:
                 else:
                     raise DataError(f"no future values of the known covariates for series {series.name!r}")
             if self.calendar_:
-                known = np.column_stack([known, calendar_features(future_time, self.calendar_, self.calendar_encoding)])
+                known = np.column_stack([known, self._calendar(future_time)])
             if self.padded_:
                 known = np.column_stack([known, np.ones(horizon)])  # forecast steps are observed steps
             futures.append(known)
