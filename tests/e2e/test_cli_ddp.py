@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -97,3 +98,47 @@ def test_shard_data_without_torchrun_says_how_to_start_the_processes(tmp_path, l
     assert done.stderr.startswith("error: loading a share of the series per process needs the processes started by "
                                   "torchrun (or srun under SLURM)")
     assert not (tmp_path / "run").exists()
+
+
+def _sharded_train(tmp_path, folder, free_port):
+    return subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", str(free_port),
+         "-m", "grucast", "train", "--data", str(folder), *COLUMNS, *SAME, "--devices", "2", "--strategy", "ddp",
+         "--shard-data", "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def _text_folder(tmp_path, loads):
+    """Four regions, with their load written as text by ``loads(region index, values)``, one file per region."""
+    folder = tmp_path / "text"
+    frame = pd.concat([hourly_load(seed=seed).assign(region=lambda f, s=seed: f.region + str(s)) for seed in (1, 2)])
+    for k, (name, rows) in enumerate(frame.groupby("region", sort=False)):
+        rows = rows.assign(load=loads(k, rows.load))
+        (folder / f"part={k}").mkdir(parents=True)
+        rows.to_parquet(folder / f"part={k}" / "part.parquet", index=False)
+    return folder
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="gloo processes started by torchrun (Linux)")
+def test_a_share_that_cannot_be_read_stops_every_process_with_its_error(tmp_path, free_port):
+    # The last region (in the second process's share) holds a word among its numbers.
+    folder = _text_folder(tmp_path, lambda k, v: v.map(str).where(~((k == 3) & (np.arange(len(v)) == 5)), "broken"))
+    done = _sharded_train(tmp_path, folder, free_port)
+    assert done.returncode != 0
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 2 and errors[0] == errors[1]  # both processes stop, with the same message
+    assert "'broken'" in errors[0]
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="gloo processes started by torchrun (Linux)")
+def test_shares_that_read_numbers_differently_are_refused_in_every_process(tmp_path, free_port):
+    # Decimal commas in the first process's share only: it would read 50,1 as 50.1 and the other 50.1 as 50.1,
+    # but a single process would see both conventions; every process refuses alike.
+    folder = _text_folder(tmp_path, lambda k, v: v.map(lambda x: f"{x:.2f}".replace(".", "," if k < 2 else ".")))
+    done = _sharded_train(tmp_path, folder, free_port)
+    assert done.returncode != 0
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 2 and errors[0] == errors[1]
+    assert "read 'decimal' differently (',', '.')" in errors[0] and "--decimal" in errors[0]

@@ -33,7 +33,13 @@ from grucast.evaluation.sums import chunk_rows
 from grucast.grouping import group_rows
 from grucast.settings import Settings
 from grucast.training.devices import check_accelerator, check_precision
-from grucast.training.distributed import GroupAgreement, agreement_for, share_weights, window_shares
+from grucast.training.distributed import (
+    GroupAgreement,
+    agreement_for,
+    merged_pipeline,
+    share_weights,
+    window_shares,
+)
 from grucast.training.fit import fit_module
 from grucast.training.module import ForecastModule
 
@@ -216,6 +222,9 @@ class Forecaster:
         module.cpu().eval()
         if shares is not None:
             share_weights(module)
+            # Every process keeps the pipeline of all series (their scalers): it saves,
+            # and forecasts any series, as a single process's would.
+            pipeline = merged_pipeline(pipeline)
         self.shares_ = shares
 
         self.settings_ = settings

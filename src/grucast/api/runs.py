@@ -35,9 +35,8 @@ from grucast.api.run_folder import staged_folder
 from grucast.api.scoring import REPORT_SERIES, Scores, WindowSums, quantile_keys
 from grucast.data.frame import SeriesSet
 from grucast.data.future import FutureCovariates
-from grucast.data.pipeline import WindowPipeline
 from grucast.errors import option
-from grucast.training.distributed import GroupAgreement
+from grucast.training.distributed import GroupAgreement, together
 
 
 def count_parameters(forecaster: Forecaster) -> int:
@@ -64,7 +63,9 @@ def train_run(
 
     The folder is written aside and moved to ``out`` only when everything succeeded.
     In data-parallel training (DDP) only rank 0 evaluates and writes; the other
-    processes return ``None`` once training is done.
+    processes return ``None`` once training is done. With the series sharded across
+    the processes (``data.shard``), each scores and forecasts its own, and rank 0
+    gathers them and writes.
 
     Args:
         data: the series.
@@ -87,7 +88,11 @@ def train_run(
     """
     try:
         with staged_folder(out, force, flag) as folder:
-            echo(f"training {forecaster.model} on {len(data)} series ({sum(data.lengths.values())} rows) ...")
+            if data.shard is None:
+                echo(f"training {forecaster.model} on {len(data)} series ({sum(data.lengths.values())} rows) ...")
+            else:
+                echo(f"training {forecaster.model} on {data.shard.total} series ({data.shard.total_rows} rows) in "
+                     f"{data.shard.world} processes, each with its share ...")
             forecaster.fit(data, run_dir=folder, warm_start=warm_start, checkpoints=checkpoints, resume=resume)
             sharded = data.shard is not None
             if not sharded and forecaster.fit_result_.global_rank != 0:
@@ -96,11 +101,13 @@ def train_run(
                 raise _OtherRank
             future = future if future is not None else data.future
             can_predict = not (forecaster.pipeline_.known_covariates_ and future is None)
+            data_notes = list(data.notes)
             if sharded:
+                can_predict = all(GroupAgreement().gather(can_predict))  # future.csv for all series, or none
                 outputs = _gathered_outputs(forecaster, data, future, can_predict)
                 if outputs is None:
                     raise _OtherRank
-                scores, frame, forecasts = outputs
+                scores, frame, forecasts, data_notes = outputs
             else:
                 scores = forecaster.evaluate(keep="report")  # every window scored; the written ones kept
                 forecasts = forecaster.predict(data, future) if can_predict else None
@@ -109,7 +116,7 @@ def train_run(
             shutil.rmtree(folder / "checkpoints", ignore_errors=True)  # model.safetensors holds the best weights
             result = forecaster.fit_result_
             settings = forecaster.settings_
-            notes = list(data.notes) + engine_notes(forecaster) + interval_notes(forecaster)
+            notes = data_notes + engine_notes(forecaster) + interval_notes(forecaster)
             metrics = {
                 **scores.to_dict(),
                 "train_seconds": result.train_seconds,
@@ -192,33 +199,31 @@ def interval_coverage(scores: Scores) -> float:
 
 def _gathered_outputs(
     forecaster: Forecaster, data: SeriesSet, future: FutureCovariates | None, can_predict: bool
-) -> tuple[Scores, pd.DataFrame, pd.DataFrame | None] | None:
-    """Scores, test forecasts and future forecasts of every process's share of the series, on rank 0.
+) -> tuple[Scores, pd.DataFrame, pd.DataFrame | None, list[str]] | None:
+    """Scores, test forecasts, future forecasts and reading notes of every process's share of the series, on rank 0.
 
     Each process forecasts and scores its own series and makes its rows of
-    ``forecasts.csv`` and ``future.csv``; rank 0 gathers the sums behind the scores,
-    those rows and the fitted pipelines, and puts them together in series order
-    (the pipeline of all series replaces its own, for the run folder). The other
-    processes get ``None``.
+    ``forecasts.csv`` and ``future.csv`` (a failure in one stops all: see
+    :func:`~grucast.training.distributed.together`); rank 0 gathers the sums behind
+    the scores, those rows and the notes, and puts them together in series order.
+    The other processes get ``None``.
     """
-    horizon = forecaster.settings_.horizon
-    local = forecaster.window_sums(keep="report")
+    horizon, shard = forecaster.settings_.horizon, data.shard
+    local = together(lambda: forecaster.window_sums(keep="report"))
     frame = test_frame(local.windows, forecaster.windows_.data, horizon)
-    forecasts = forecaster.predict(data, future) if can_predict else None
-    # Rank 0's first series are the first of all: their windows are the ones the report plots.
-    shown = local.windows and data.shard.rank == 0  # type: ignore[union-attr]
+    forecasts = together(lambda: forecaster.predict(data, future)) if can_predict else None
+    # The report plots the first series of rank 0's share (the first of all), from rank 0's own data.
+    shown = bool(local.windows) and shard.rank == 0  # type: ignore[union-attr]
     report = {key: values[local.windows["series"] < REPORT_SERIES] for key, values in local.windows.items()} if shown else {}
-    parts = GroupAgreement().gather_to_first(
-        (dataclasses.replace(local, windows=report), frame, forecasts, forecaster.pipeline_.to_dict())
-    )
+    parts = GroupAgreement().gather_to_first((dataclasses.replace(local, windows=report), frame, forecasts, data.notes))
     if parts is None:
         return None
     scores = WindowSums.concat([part[0] for part in parts]).scores()
     frame = pd.concat([part[1] for part in parts], ignore_index=True)
     frame = frame.sort_values(["series", "time", "step"], kind="stable").reset_index(drop=True)
     forecasts = pd.concat([part[2] for part in parts], ignore_index=True) if can_predict else None
-    forecaster.pipeline_ = WindowPipeline.from_dict(WindowPipeline.merged_state([part[3] for part in parts]))
-    return scores, frame, forecasts
+    notes = list(dict.fromkeys(note for part in parts for note in part[3]))
+    return scores, frame, forecasts, notes
 
 
 def test_frame(windows: dict[str, np.ndarray], data: SeriesSet, horizon: int) -> pd.DataFrame:

@@ -61,7 +61,7 @@ def _echo(quiet: bool) -> Callable[[str], None]:
     return (lambda _: None) if quiet else (lambda text: click.echo(text, err=True))
 
 
-def _process_share(values: dict[str, Any], settings: Any) -> tuple[int, int]:
+def _process_share(settings: Any) -> tuple[int, int]:
     """``(rank, world)`` of this process among those torchrun or srun started, checked against the options."""
     from grucast.training.distributed import join_process_group
 
@@ -267,10 +267,15 @@ def train(ctx: click.Context, **given: Any) -> None:
         notes: list[str] = []
     else:
         forecaster = Forecaster(**settings.to_dict())
-        shard = _process_share(values, settings) if values["shard_data"] else None
+        shard = _process_share(settings) if values["shard_data"] else None
         if shard is not None and shard[0] != 0:
             echo = _echo(True)  # rank 0 alone reports
-        data, notes = _read_data(values["data_path"], values, shard)
+        if shard is None:
+            data, notes = _read_data(values["data_path"], values)
+        else:  # a share that cannot be read stops every process, not just its own
+            from grucast.training.distributed import together
+
+            data, notes = together(lambda: _read_data(values["data_path"], values, shard))
     future = _read_future(values["future_path"], values, data, data.known_covariates)
     for note in notes:
         echo(f"note: {note}")

@@ -213,17 +213,7 @@ class SeriesSet:
 
     def with_notes(self, notes: Sequence[str]) -> SeriesSet:
         """A copy with more notes appended."""
-        return SeriesSet(
-            self.series,
-            self.target,
-            self.known_covariates,
-            self.past_covariates,
-            self.time_column,
-            self.notes + tuple(notes),
-            self.static_covariates,
-            self.future,
-            self.time_basis,
-        )
+        return dataclasses.replace(self, notes=self.notes + tuple(notes))
 
     @property
     def timezone(self) -> str | None:

@@ -462,7 +462,13 @@ def read_series(
                 f"share {share.rank} of the series was read as {len(series)} series where the folder's series column "
                 f"names {share.count}; check that each series' name is written the same way in every file"
             )
-        series = dataclasses.replace(series, shard=share)
+        kinds = tuple(
+            (name, "number" if all(isinstance(one.static[j], (int, float, np.number))
+                                   and not isinstance(one.static[j], (bool, np.bool_)) for one in series) else "text")
+            for j, name in enumerate(series.static_covariates)
+        )
+        reading = (("decimal", number_format.decimal), ("thousands", number_format.thousands), *kinds)
+        series = dataclasses.replace(series, shard=dataclasses.replace(share, reading=reading))
     return series
 
 

@@ -45,6 +45,9 @@ class SeriesShard:
         count: how many series this share holds.
         total: how many series the dataset holds.
         rows: how many rows this share holds, and ``total_rows`` the dataset.
+        reading: how this share's text was read: the number format, and whether each
+            static covariate came out as numbers; shares that read the same dataset
+            differently are refused (see :func:`grucast.training.distributed.agreement_for`).
     """
 
     rank: int
@@ -54,6 +57,7 @@ class SeriesShard:
     total: int
     rows: int
     total_rows: int
+    reading: tuple[tuple[str, str], ...] = ()
 
 
 def shard_bounds(rows: np.ndarray, world: int) -> np.ndarray:

@@ -13,8 +13,9 @@ where :math:`y_i` is an actual value and :math:`\hat y_i` its forecast.
 A metric that has no value on the data given (MAPE with zero actuals, MASE with a
 flat training part, R² with constant actuals) raises :class:`UndefinedMetricError`,
 a ``ValueError`` whose message says why and what to use instead. It never returns
-``nan`` silently. :func:`grucast.evaluation.evaluate_forecasts` catches it and
-records ``None`` with a note.
+``nan`` silently. :func:`grucast.evaluation.evaluate_forecasts` (which works the
+metrics out from sums, :mod:`grucast.evaluation.point_sums`) records ``None`` there
+instead, with a note worded as these functions word it.
 """
 
 from __future__ import annotations

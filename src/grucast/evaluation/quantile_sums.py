@@ -90,8 +90,8 @@ class QuantileSums:
         return out
 
     def result(self, order: np.ndarray, names: Sequence[Hashable]) -> dict[str, dict]:
-        """``{"overall", "per_series", "per_step"}`` as :func:`~grucast.evaluation.probabilistic.evaluate_quantiles`
-        returns them; series codes ``order`` (those scored, in their order) labelled by ``names``."""
+        """``{"overall", "per_series", "per_step"}`` as :func:`evaluate_quantiles` returns them; series codes
+        ``order`` (those scored, in their order) labelled by ``names``."""
         step, series = self.sums.step, self.sums.series
         overall = self._scores({key: float(values.sum()) for key, values in step.items()},
                                self.step_cells * self.sums.horizon)
@@ -139,7 +139,8 @@ class IntervalSums:
         self.windows += len(actual)
 
     def result(self) -> dict[str, float]:
-        """``coverage``, ``width`` and ``interval_score`` over every cell (as :func:`interval_scores`)."""
+        """``coverage``, ``width`` and ``interval_score`` over every cell (as
+        :func:`~grucast.evaluation.probabilistic.interval_scores` gives them for one array)."""
         cells = self.windows * len(self.sums["inside"])
         return {"coverage": float(self.sums["inside"].sum()) / cells, "width": float(self.sums["width"].sum()) / cells,
                 "interval_score": float(self.sums["score"].sum()) / cells}

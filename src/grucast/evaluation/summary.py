@@ -146,7 +146,7 @@ def evaluate_many(
 ) -> dict[str, ForecastMetrics]:
     """:func:`evaluate_forecasts` of several forecasts of the same windows (a model and its baselines).
 
-    The series' labels, MASE scales and groups of windows are found once for all of
+    The series' labels and MASE scales are found once, and the windows summed chunk by chunk, for all of
     them; ``forecasts`` maps a name to ``(windows, horizon)`` forecasts, and the
     result maps the same names to their :class:`ForecastMetrics`.
     """

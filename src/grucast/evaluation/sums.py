@@ -81,8 +81,10 @@ class GroupSums:
     def concat(cls, parts: Sequence[GroupSums]) -> GroupSums:
         """The sums of consecutive ranges of series as one: series sums side by side, step sums added."""
         out = cls(sum(part.groups for part in parts), parts[0].horizon)
-        out.series = {key: np.concatenate([part.series[key] for part in parts]) for key in parts[0].series}
-        out.step = {key: np.sum([part.step[key] for part in parts], axis=0) for key in parts[0].step}
+        keys = list(dict.fromkeys(key for part in parts for key in part.series))  # a part with no window has none
+        out.series = {key: np.concatenate([part.series.get(key, np.zeros(part.groups)) for part in parts])
+                      for key in keys}
+        out.step = {key: np.sum([part.step.get(key, np.zeros(out.horizon)) for part in parts], axis=0) for key in keys}
         return out
 
     def add(self, key: str, codes: ChunkCodes, terms: np.ndarray) -> None:

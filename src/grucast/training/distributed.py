@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import torch
 import torch.distributed as dist
 from torch import nn
 
 from grucast.data.agreement import ALONE, Agreement
 from grucast.data.errors import DataError
 from grucast.data.frame import SeriesSet
+from grucast.data.pipeline import WindowPipeline
 from grucast.errors import InputError, option
 from grucast.training.sampler import WindowShares
+
+T = TypeVar("T")
 
 
 class GroupAgreement:
@@ -40,7 +45,12 @@ class GroupAgreement:
 
 
 def agreement_for(data: SeriesSet) -> Agreement:
-    """:data:`~grucast.data.agreement.ALONE` for all the series, a :class:`GroupAgreement` for a share of them."""
+    """:data:`~grucast.data.agreement.ALONE` for all the series, a :class:`GroupAgreement` for a share of them.
+
+    Raises, alike in every process:
+        DataError: the shares' text was read differently (a decimal comma found in one
+            share only, a static covariate read as numbers in one and as text in another).
+    """
     if data.shard is None:
         return ALONE
     if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() != data.shard.world:
@@ -49,7 +59,43 @@ def agreement_for(data: SeriesSet) -> Agreement:
             f"of a group of {data.shard.world} data-parallel processes; start {data.shard.world} processes with "
             "torchrun or srun and initialise their process group (grucast.training.distributed.join_process_group)"
         )
-    return GroupAgreement()
+    agree = GroupAgreement()
+    readings = agree.gather(dict(data.shard.reading))
+    for key in readings[0]:
+        seen = {reading.get(key) for reading in readings}
+        if len(seen) > 1:
+            raise DataError(
+                f"the processes' shares of the data read {key!r} differently ({', '.join(sorted(map(repr, seen)))}), "
+                f"each from its own rows; say how the data is written ({option('decimal')}, {option('thousands')}, "
+                f"{option('dayfirst')}, {option('time_format')}), or store typed columns in the Parquet files"
+            )
+    return agree
+
+
+def together(step: Callable[[], T]) -> T:
+    """Run one process's part of a step; when it fails in any process, fail in every one.
+
+    A process that stops with an error while the others wait in a collective call
+    would leave them waiting (for gloo's 30-minute timeout under ``srun``): every
+    process gathers whether its part failed, and all raise the first failure.
+    """
+    try:
+        value, failure = step(), None
+    except (DataError, InputError) as error:
+        value, failure = None, error
+    failures = GroupAgreement().gather(None if failure is None else (type(failure).__name__, str(failure)))
+    first = next((found for found in failures if found is not None), None)
+    if first is not None:
+        if failure is not None:
+            raise failure
+        kind, message = first
+        raise (InputError if kind == "InputError" else DataError)(message)
+    return value  # type: ignore[return-value]
+
+
+def merged_pipeline(pipeline: WindowPipeline) -> WindowPipeline:
+    """The pipeline of every share's series, from each process's fitted on its own (same settings)."""
+    return WindowPipeline.from_dict(WindowPipeline.merged_state(GroupAgreement().gather(pipeline.to_dict())))
 
 
 def window_shares(train: int, val: int) -> WindowShares:
@@ -108,6 +154,7 @@ def join_process_group(accelerator: str = "cpu") -> tuple[int, int]:
         )
     os.environ.setdefault("MASTER_ADDR", environment.main_address)
     os.environ.setdefault("MASTER_PORT", str(environment.main_port))
-    backend = "cpu:gloo,cuda:nccl" if accelerator in ("gpu", "cuda") else "gloo"
+    on_gpu = accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available())
+    backend = "cpu:gloo,cuda:nccl" if on_gpu else "gloo"
     dist.init_process_group(backend, rank=environment.global_rank(), world_size=environment.world_size())
     return dist.get_rank(), dist.get_world_size()
