@@ -325,8 +325,13 @@ class WindowPipeline:
                 f"{option('future')} (time, series and those columns), or as rows at the end of the data whose "
                 "target is empty"
             )
-        inputs, futures, times = [], [], []
-        observed = np.ones((len(history), lookback), dtype=bool)
+        count = len(history)
+        n_calendar = self.n_known_ - n_user - int(self.padded_)
+        # Filled in place, series by series: no array per series to stack afterwards.
+        inputs = np.zeros((count, lookback, self.n_features))
+        futures = np.zeros((count, horizon, self.n_known_))
+        observed = np.ones((count, lookback), dtype=bool)
+        times: list[np.ndarray] = []
         # The series of a collection mostly end together: each distinct end's future times
         # (a pandas date_range) and calendar are made once, not once per series.
         future_times: dict[tuple[Frequency, object], np.ndarray] = {}
@@ -335,30 +340,28 @@ class WindowPipeline:
             future_time = future_times.get(end)
             if future_time is None:
                 future_time = future_times[end] = series.frequency.future(series.time[-1], horizon)
-            rows = np.column_stack(self._columns(series, slice(max(0, len(series) - lookback), len(series))))
-            missing = lookback - len(rows)
-            if missing > 0:  # a short history: padded like a training window
-                rows = np.vstack([np.zeros((missing, rows.shape[1])), rows])
+            columns = self._columns(series, slice(max(0, len(series) - lookback), len(series)))
+            missing = lookback - len(columns[0])
+            if missing > 0:  # a short history: padded like a training window (zero rows, not observed)
                 observed[position, :missing] = False
-            inputs.append(rows)
-            known = np.zeros((horizon, 0))
+            for j, column in enumerate(columns):
+                inputs[position, max(missing, 0) :, j] = column
             if n_user:
                 if isinstance(future, FutureCovariates):
-                    known = future.at(series.name, future_time)
+                    futures[position, :, :n_user] = future.at(series.name, future_time)
                 elif series.name in future:
-                    known = np.asarray(future[series.name], dtype=np.float64).reshape(horizon, n_user)
+                    futures[position, :, :n_user] = np.asarray(future[series.name], dtype=np.float64).reshape(
+                        horizon, n_user
+                    )
                 else:
                     raise DataError(f"no future values of the known covariates for series {series.name!r}")
-            if self.calendar_:
-                known = np.column_stack([known, self._calendar(future_time)])
-            if self.padded_:
-                known = np.column_stack([known, np.ones(horizon)])  # forecast steps are observed steps
-            futures.append(known)
+            if n_calendar:
+                futures[position, :, n_user : n_user + n_calendar] = self._calendar(future_time)
             times.append(future_time)
-        return RawInputs(
-            history=np.stack(inputs), observed=observed, known_future=np.stack(futures), times=np.stack(times),
-            names=history.names,
-        )
+        if self.padded_:
+            futures[:, :, -1] = 1.0  # forecast steps are observed steps
+        return RawInputs(history=inputs, observed=observed, known_future=futures, times=np.stack(times),
+                         names=history.names)
 
     def forecast_inputs(
         self, history: SeriesSet, future: FutureCovariates | Mapping[str, np.ndarray] | None = None
