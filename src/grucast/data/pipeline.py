@@ -401,10 +401,13 @@ class WindowPipeline:
         """
         rows = self.scaler_.rows(raw.names)
         center, scale = self.scaler_.center_[rows], self.scaler_.scale_[rows]  # (S, F)
-        inputs = (raw.history - center[:, None, :]) / scale[:, None, :]
-        inputs = inputs * raw.observed[:, :, None]  # padded rows stay zero
+        # In place on one new array each: a collection's inputs are hundreds of MB.
+        inputs = raw.history - center[:, None, :]
+        inputs /= scale[:, None, :]
+        inputs *= raw.observed[:, :, None]  # padded rows stay zero
         n_known = self.n_known_
-        futures = (raw.known_future - center[:, None, 1 : 1 + n_known]) / scale[:, None, 1 : 1 + n_known]
+        futures = raw.known_future - center[:, None, 1 : 1 + n_known]
+        futures /= scale[:, None, 1 : 1 + n_known]
         x = torch.from_numpy(inputs).float()
         mask = torch.from_numpy(raw.observed) if self.padded_ else None
         offset, window_scale = window_statistics(x, self.window_norm_, mask)
