@@ -19,7 +19,7 @@ from safetensors.torch import load_file, save_file
 
 from grucast import __version__
 from grucast import settings as _settings
-from grucast.api.inference import forecast_dataset
+from grucast.api.inference import forecast_dataset, inference_batch_size
 from grucast.api.intervals import Calibration, calibrate, calibration_sample, nested
 from grucast.api.run_folder import read_json, staged_folder
 from grucast.api.scoring import Scores, WindowSums, accumulate_windows, baseline_windows
@@ -356,8 +356,16 @@ class Forecaster:
         if isinstance(future, pd.DataFrame):
             future = self._future_from_frame(future, history)
         batch, times = pipeline.forecast_inputs(history, future)
+        settings = self.settings_
+        # In batches within the memory budget of forecasting windows: a network's buffers for
+        # 100,000 series at once are GBs (the input projection alone is series x lookback x 3 x hidden).
+        size = inference_batch_size(settings.lookback, settings.hidden_size)
+        self.module_.eval()
         with torch.no_grad():
-            pred = self.module_(batch)  # (S, H, Q), model units
+            pred = torch.cat([  # (S, H, Q), model units
+                self.module_({key: values[start : start + size] for key, values in batch.items()})
+                for start in range(0, len(history), size)
+            ])
         return self.forecast_frame(pred, batch, history.names, times, pipeline, basis=history.time_basis)
 
     def forecast_frame(
