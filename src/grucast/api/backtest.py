@@ -11,7 +11,7 @@ import numpy as np
 from grucast import checks
 from grucast.api.forecaster import Forecaster
 from grucast.api.scoring import Scores, score_windows
-from grucast.data.frame import Series, SeriesSet
+from grucast.data.frame import SeriesSet
 from grucast.errors import InputError, option
 
 
