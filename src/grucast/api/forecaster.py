@@ -310,7 +310,7 @@ class Forecaster:
                     {"naive": empty, "seasonal_naive": empty})
         pred, true, fields = forecast_dataset(self.module_, dataset, settings, index)
         origin = (fields["start"] + settings.lookback - 1).numpy()
-        baselines, _ = baseline_windows(windows.data, fields["series"].numpy(), origin, settings.horizon, settings.season)
+        baselines = baseline_windows(windows.data, fields["series"].numpy(), origin, settings.horizon, settings.season)
         return pred, true, {
             name: self.pipeline_.to_model_units(values, fields, windows.data)[..., 0].numpy()
             for name, values in baselines.items()
@@ -442,7 +442,8 @@ class Forecaster:
         Returns:
             A dict of arrays over ``W`` windows: ``actual``, ``forecast``, ``lower``,
             ``upper`` ``(W, H)``; a quantile model's calibrated quantiles ``q<level>``;
-            the baselines' bands ``naive_q<level>`` and ``seasonal_naive_q<level>``;
+            the baselines' forecasts ``naive`` and ``seasonal_naive`` (at the fitted
+            season) and their bands ``naive_q<level>`` and ``seasonal_naive_q<level>``;
             ``series`` ``(W,)`` series index into ``data.names``; ``origin`` ``(W,)``
             the row of the last input in its series.
         """
@@ -628,7 +629,7 @@ class Forecaster:
         Returns ``forecast`` (the point forecast, a quantile model's median), ``lower``
         and ``upper`` (the conformal band), a quantile model's calibrated ``q<level>``
         and, with ``with_baselines`` (which needs the series and ``origin``), the
-        baselines' bands ``<baseline>_q<level>``. Windows go through in chunks, written
+        baselines' forecasts ``naive`` and ``seasonal_naive`` and their bands ``<baseline>_q<level>``. Windows go through in chunks, written
         into the outputs: the float64 intermediates of a million windows at once
         would take several times the outputs' own memory.
         """
@@ -660,7 +661,8 @@ class Forecaster:
             out.update({f"q{level:g}": quantiles[..., j] for j, level in enumerate(calibration.levels)})
         if with_baselines:
             settings = self.settings_
-            baselines, _ = baseline_windows(data, batch["series"].numpy(), origin, settings.horizon, settings.season)
+            baselines = baseline_windows(data, batch["series"].numpy(), origin, settings.horizon, settings.season)
+            out.update(baselines)  # their point forecasts too: scoring needs them
             for name, values in baselines.items():
                 base = pipeline.to_model_units(values, batch, data)  # (B, H, 1)
                 band = base + torch.as_tensor(calibration.baseline_quantiles[name])[None]  # (B, H, Q_b)

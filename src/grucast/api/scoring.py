@@ -12,7 +12,7 @@ import numpy as np
 from grucast.data.frame import SeriesSet
 from grucast.data.pipeline import WindowedData
 from grucast.data.errors import DataError
-from grucast.evaluation import ForecastMetrics, naive_forecast, seasonal_naive_forecast
+from grucast.evaluation import BASELINE_NAMES, ForecastMetrics, naive_forecast, seasonal_naive_forecast
 from grucast.evaluation.point_sums import PointSums
 from grucast.evaluation.quantile_sums import IntervalSums, QuantileSums
 from grucast.evaluation.sums import chunk_rows
@@ -95,8 +95,8 @@ def _condensed_notes(notes: list[str]) -> list[str]:
 
 def baseline_windows(
     data: SeriesSet, series_index: np.ndarray, origin: np.ndarray, horizon: int, season: int
-) -> tuple[dict[str, np.ndarray], int]:
-    """The naive and seasonal naive forecasts of windows, and how many windows lacked a season.
+) -> dict[str, np.ndarray]:
+    """The naive and seasonal naive forecasts of windows.
 
     Args:
         data: the series.
@@ -107,7 +107,7 @@ def baseline_windows(
             gets the naive forecast as its seasonal naive one.
 
     Returns:
-        ``{"naive": (W, H), "seasonal_naive": (W, H)}`` and the number of windows that fell back.
+        ``{"naive": (W, H), "seasonal_naive": (W, H)}``.
     """
     first = origin + 1  # the baselines' origin: the first value forecast
     out = {"naive": np.empty((len(origin), horizon)), "seasonal_naive": np.empty((len(origin), horizon))}
@@ -115,7 +115,6 @@ def baseline_windows(
     # h - m * ceil(h / m): the lag back from the last observed value (see seasonal_naive_forecast).
     back = steps - season * ((steps + season - 1) // season)
     groups = group_rows(series_index)
-    fallback = 0
     # The formulas of naive_forecast and seasonal_naive_forecast, gathered directly: the
     # windows' origins lie inside their series by construction; a non-finite value used
     # is caught below by the checked functions, which name it.
@@ -124,24 +123,21 @@ def baseline_windows(
         last = first[rows] - 1
         out["naive"][rows] = target[last][:, None]
         seasonal = first[rows] >= season
-        fallback += int(len(rows) - seasonal.sum())
         out["seasonal_naive"][rows] = np.where(
             seasonal[:, None], target[np.maximum(last[:, None] + back, 0)], out["naive"][rows]
         )
     if np.isfinite(out["naive"]).all() and np.isfinite(out["seasonal_naive"]).all():
-        return out, fallback
-    fallback = 0
+        return out
     for index, rows in groups:
         series = data.series[index]
         out["naive"][rows] = naive_forecast(series.target, first[rows], horizon)
         seasonal = first[rows] >= season
-        fallback += int((~seasonal).sum())
         out["seasonal_naive"][rows] = out["naive"][rows]
         if seasonal.any():
             out["seasonal_naive"][rows[seasonal]] = seasonal_naive_forecast(
                 series.target, first[rows[seasonal]], horizon, season
             )
-    return out, fallback
+    return out
 
 
 def quantile_keys(forecasts: dict[str, np.ndarray], prefix: str = "") -> list[tuple[float, str]]:
@@ -191,7 +187,8 @@ def accumulate_windows(
     Args:
         windows: the windows the forecasts were made on (for the series and their split).
         forecasts: ``actual``, ``forecast``, ``series``, ``origin``, and optionally
-            ``lower``, ``upper``, the baselines' point forecasts and bands, and quantiles;
+            ``lower``, ``upper``, the baselines' point forecasts (used when they are at
+            ``season``, the fitted one; made here otherwise) and bands, and quantiles;
             or chunks of them.
         season: seasonal period of the seasonal naive forecast and MASE.
         level: the nominal coverage of the ``lower``/``upper`` band.
@@ -217,10 +214,15 @@ def accumulate_windows(
     quantile_sums: dict[str, QuantileSums] = {}
     kept: list[dict[str, np.ndarray]] = []
     fallback = windows_scored = 0
+    # Forecasts from Forecaster.forecast_windows bring the baselines at the fitted season.
+    fitted_season = season == windows.pipeline.season_
     for chunk in chunks:
         series_index, origin, actual = chunk["series"], chunk["origin"], chunk["actual"]
-        baselines, chunk_fallback = baseline_windows(data, series_index, origin, horizon, season)
-        fallback += chunk_fallback
+        if fitted_season and all(name in chunk for name in BASELINE_NAMES):
+            baselines = {name: chunk[name] for name in BASELINE_NAMES}
+        else:
+            baselines = baseline_windows(data, series_index, origin, horizon, season)
+        fallback += int(np.count_nonzero(origin + 1 < season))  # less than a season of history: naive
         windows_scored += len(actual)
         if point is None:
             point = PointSums(scales, lags, season, horizon, ["model", *baselines])
