@@ -45,8 +45,6 @@ import pandas as pd
 from grucast.data._text import quote_list
 from grucast.data.delimited import make_table, read_delimited
 from grucast.data.errors import DataError, DataWarning
-from grucast.data.parquet_folder import PARQUET_SUFFIXES, read_parquet_folder
-from grucast.data.shards import SeriesShard, read_shard
 from grucast.data.frame import Series, SeriesSet
 from grucast.data.frequency import Frequency
 from grucast.data.future import FutureCovariates
@@ -63,6 +61,9 @@ from grucast.data.numbers import (
     strip_text,
     text_samples,
 )
+from grucast.data.parquet_folder import PARQUET_SUFFIXES, read_parquet_folder
+from grucast.data.shards import SeriesShard, read_shard
+from grucast.data.static import is_numeric
 from grucast.data.times import ParsedTime, is_date_only, looks_like_time_of_day, parse_time
 from grucast.data.validation import MissingPolicy, build_series, check_missing_policy, to_numeric
 from grucast.errors import option
@@ -463,8 +464,7 @@ def read_series(
                 f"names {share.count}; check that each series' name is written the same way in every file"
             )
         kinds = tuple(
-            (name, "number" if all(isinstance(one.static[j], (int, float, np.number))
-                                   and not isinstance(one.static[j], (bool, np.bool_)) for one in series) else "text")
+            (name, "number" if is_numeric([one.static[j] for one in series]) else "text")
             for j, name in enumerate(series.static_covariates)
         )
         reading = (("decimal", number_format.decimal), ("thousands", number_format.thousands), *kinds)

@@ -15,7 +15,7 @@ Fitted on the training data's series:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,11 @@ from grucast.errors import option
 
 #: The name of the categorical that ``series_embedding`` adds.
 SERIES_KEY = "series"
+
+
+def is_numeric(values: Sequence[object]) -> bool:
+    """Whether a static covariate's values (one per series) are all numbers, standardised rather than embedded."""
+    return all(isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)) for value in values)
 
 
 class StaticEncoder:
@@ -59,7 +64,7 @@ class StaticEncoder:
         names = tuple(name for share in shares for name in share[1])
         centers, scales = [], []
         for name, column in values.items():
-            if all(isinstance(value, (int, float, np.number)) and not isinstance(value, bool) for value in column):
+            if is_numeric(column):
                 numbers = np.asarray(column, dtype=np.float64)
                 self.numeric_ += (name,)
                 centers.append(float(numbers.mean()))
