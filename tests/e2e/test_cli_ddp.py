@@ -66,12 +66,14 @@ def test_processes_loading_their_shares_of_a_parquet_folder_write_the_one_proces
     assert one.returncode == 0, one.stderr[-3000:]
     two = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", str(free_port),
-         "-m", "grucast", "train", *options, "--devices", "2", "--strategy", "ddp", "--shard-data",
-         "--out", str(tmp_path / "two")],
+         "-m", "grucast", "train", *(o for o in options if o != "--quiet"), "--devices", "2", "--strategy", "ddp",
+         "--shard-data", "--out", str(tmp_path / "two")],
         capture_output=True, text=True, timeout=400, env=env,
     )
     assert two.returncode == 0, two.stderr[-3000:]
     assert two.stdout.count("wrote ") == 1  # rank 0 alone writes
+    # Rank 0 alone reports, counting every process's series: each really held a share.
+    assert two.stderr.count(f"on 5 series ({len(frame)} rows) in 2 processes, each with its share") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["load", "one", "two"]  # no staging folder left
     a = json.loads((tmp_path / "one" / "metrics.json").read_text())
     b = json.loads((tmp_path / "two" / "metrics.json").read_text())
