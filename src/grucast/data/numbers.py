@@ -38,6 +38,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from grucast.data.arrow_text import has_surrounding_space, remember_clean, string_chunks
 from grucast.data.errors import DataError
 from grucast.errors import option
 
@@ -173,17 +174,13 @@ def as_text(column: pd.Series) -> pd.Series:
 def strip_text(column: pd.Series) -> pd.Series:
     """``column.str.strip()`` of a string column, or the column itself when no value has
     spaces around it: a large file's cells, already stripped, are then not held twice."""
-    if hasattr(column.array, "__arrow_array__"):
-        # Arrow's trim is what pandas' strip runs; comparing lengths is cheaper than
-        # comparing the strings, and a column is asked this several times on its way in.
-        import pyarrow.compute as pc
-
-        cells = column.array.__arrow_array__()
-        if pc.all(pc.equal(pc.binary_length(pc.utf8_trim_whitespace(cells)), pc.binary_length(cells))).as_py() in (
-            True, None,
-        ):
+    if string_chunks(column) is not None:
+        if not has_surrounding_space(column):
             return column
-        return column.str.strip()
+        stripped = column.str.strip()
+        if string_chunks(stripped) is not None:
+            remember_clean(stripped)
+        return stripped
     stripped = column.str.strip()
     if (column.isna() | (stripped == column)).all():
         return column
@@ -194,7 +191,7 @@ def is_missing_token(values: pd.Series, na_values: Iterable[str] = ()) -> np.nda
     """Which values of a column are missing: ``None``/NaN or a missing marker."""
     markers = list(NA_TOKENS | {str(v).strip() for v in na_values})
     if is_text_column(values):
-        stripped = values.str.strip()
+        stripped = strip_text(values)
     else:
         stripped = values.map(lambda v: v.strip() if isinstance(v, str) else v)
     return np.asarray(values.isna() | stripped.isin(markers), dtype=bool)
@@ -232,11 +229,35 @@ def find_unit(tokens: Sequence[str]) -> Unit:
     return Unit()
 
 
-def _sample(tokens: pd.Series) -> list[str]:
-    unique = pd.unique(tokens)
-    if len(unique) > _SAMPLE:
-        unique = np.concatenate([np.asarray(unique[: _SAMPLE // 2]), np.asarray(unique[-_SAMPLE // 2 :])])
-    return [str(t) for t in unique]
+def distinct_sample(values: pd.Series, limit: int = _SAMPLE) -> list:
+    """Distinct values of a column in order of first appearance: all of them when there
+    are at most ``limit``, else the first ``limit // 2`` from its start and the last
+    ``limit // 2`` seen from its end.
+
+    The column is read from each end only as far as it takes to find them, in
+    blocks that grow fourfold: a column of millions of numbers, nearly all distinct,
+    costs a few thousand cells, not a hash table as large as the file.
+    """
+    head, whole = _first_distinct(values, limit + 1)
+    if whole:
+        if len(head) <= limit:
+            return list(head)
+        return list(head[: limit // 2]) + list(head[-(limit // 2) :])
+    tail, _ = _first_distinct(values, limit // 2, from_end=True)
+    start = list(head[: limit // 2])
+    seen = set(start)
+    return start + [value for value in reversed(tail[: limit // 2]) if value not in seen]
+
+
+def _first_distinct(values: pd.Series, count: int, from_end: bool = False) -> tuple[np.ndarray, bool]:
+    """The first ``count`` distinct values (fewer if the column has fewer), and whether
+    the whole column was read to find them; ``from_end`` reads it backwards."""
+    rows = 4 * count
+    while True:
+        distinct = pd.unique(values.iloc[-rows:].iloc[::-1] if from_end else values.iloc[:rows])
+        if len(distinct) >= count or rows >= len(values):
+            return np.asarray(distinct[:count] if rows < len(values) else distinct, dtype=object), rows >= len(values)
+        rows *= 4
 
 
 def detect_number_format(
@@ -359,7 +380,7 @@ def convert_column(
     if is_text.any():
         if text.str.contains(_MINUS, regex=False).any():
             text = text.str.replace(_MINUS, "-", regex=False)
-        unit = find_unit(_sample(text))
+        unit = find_unit([str(t) for t in distinct_sample(text)])
         if unit.prefix:
             text = text.str.removeprefix(unit.prefix).str.lstrip()
         if unit.suffix:
@@ -442,21 +463,14 @@ def convert_booleans(column: pd.Series, na_values: Iterable[str] = ()) -> pd.Ser
 
 
 def text_samples(frame: pd.DataFrame, columns: Sequence[str], na_values: Iterable[str]) -> dict[str, list[str]]:
-    """Distinct stripped, unit-free strings of each column, for :func:`detect_number_format`."""
+    """Distinct stripped, unit-free strings of each column (a :func:`distinct_sample`),
+    for :func:`detect_number_format`."""
     samples: dict[str, list[str]] = {}
     for name in columns:
-        # Each distinct cell once, in order of first appearance: the sample is the same as
-        # from every cell, and a column of millions of repeated names or dates is a few
-        # thousand strings to strip.
-        column = as_text(frame[name]).drop_duplicates()
+        column = pd.Series(distinct_sample(as_text(frame[name])), dtype=object)
         missing = is_missing_token(column, na_values)
-        if is_text_column(column):
-            strings = column[~missing].str.strip()
-        else:
-            strings = pd.Series(
-                [v.strip() for v in column.to_numpy(dtype=object)[~missing] if isinstance(v, str)], dtype="str"
-            )
-        tokens = _sample(strings.str.replace(_MINUS, "-", regex=False)) if len(strings) else []
+        strings = [v.strip().replace(_MINUS, "-") for v in column[~missing] if isinstance(v, str)]
+        tokens = list(dict.fromkeys(strings))
         unit = find_unit(tokens)
-        samples[name] = [unit.strip(t) for t in tokens] if unit else tokens
+        samples[name] = list(dict.fromkeys(unit.strip(t) for t in tokens)) if unit else tokens
     return samples

@@ -446,7 +446,7 @@ class WindowPipeline:
             ``(B, H, K)`` float64.
         """
         names = data.names if isinstance(data, SeriesSet) else tuple(data)
-        rows = torch.as_tensor(self.scaler_.rows(names))[batch["series"].cpu()]
+        rows = torch.from_numpy(self.scaler_.rows(names)[batch["series"].cpu().numpy()])  # a copy: the rows are shared
         restored = denormalize(values.cpu(), batch["offset"].cpu(), batch["scale"].cpu())
         out = self.scaler_.inverse_target(restored, rows).numpy()
         if clip:

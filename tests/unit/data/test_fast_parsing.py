@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 
 from grucast.data.delimited import _split_fast, read_delimited
-from grucast.data.numbers import _decimal_numbers, strip_text
+from grucast.data import arrow_text
+from grucast.data.arrow_text import has_surrounding_space
+from grucast.data.numbers import _decimal_numbers, distinct_sample, strip_text, text_samples
 
 
 def pandas_cells(body: bytes, sep: str) -> pd.DataFrame:
@@ -98,3 +100,51 @@ def test_strip_text_keeps_the_column_when_nothing_changes() -> None:
     assert strip_text(clean) is clean
     padded = pd.Series([" a", "b ", None], dtype="str")
     assert strip_text(padded).tolist()[:2] == ["a", "b"]
+
+
+def test_surrounding_space_from_the_buffers_equals_strip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random cells of ASCII and Unicode spaces, control characters, accents, empties and
+    nulls, in sliced columns and blocks of 3 cells: the edge-byte check and the exact
+    check on its suspects agree with pandas' strip every time, asked once or twice."""
+    import pyarrow as pa
+
+    monkeypatch.setattr(arrow_text, "_BLOCK", 3)
+    rng = np.random.default_rng(0)
+    alphabet = ["a", "1", " ", "\t", "\u00a0", "\u00e9", "\u2003", "\x1c", "\n", ""]
+    found = {True: 0, False: 0}
+    for _ in range(300):
+        cells = [
+            "".join(rng.choice(alphabet, rng.integers(0, 5))) if rng.random() > 0.1 else None
+            for _ in range(rng.integers(0, 10))
+        ]
+        for dtype in ("str", pd.ArrowDtype(pa.large_string())):
+            column = pd.Series(cells, dtype=dtype).iloc[1:]
+            present = column.dropna()
+            expected = bool((present.str.strip() != present).any())
+            assert has_surrounding_space(column) is expected
+            assert has_surrounding_space(column) is expected  # the remembered answer
+            found[expected] += 1
+    assert min(found.values()) > 50
+
+
+def test_strip_text_strips_once_and_remembers() -> None:
+    padded = pd.Series([" a", "b\u00a0", "c"] * 3, dtype="str")
+    stripped = strip_text(padded)
+    assert stripped.tolist() == ["a", "b", "c"] * 3
+    assert strip_text(stripped) is stripped
+
+
+def test_distinct_sample_reads_each_end_as_far_as_it_needs() -> None:
+    few = pd.Series([str(i % 7) for i in range(100)], dtype="str")
+    assert distinct_sample(few) == [str(i) for i in range(7)]
+    many = pd.Series([str(i) for i in range(10_000)], dtype="str")
+    assert distinct_sample(many, limit=6) == ["0", "1", "2", "9997", "9998", "9999"]
+    runs = pd.Series([f"n{i // 3}" for i in range(30)] + ["x"] * 5, dtype="str")
+    assert distinct_sample(runs, limit=4) == ["n0", "n1", "n9", "x"]  # the tail's last two, in file order
+    whole = pd.Series(["a", "b", "a", "c", "d", "e"], dtype="str")  # all read: the first and last of the distinct
+    assert distinct_sample(whole, limit=4) == ["a", "b", "d", "e"]
+
+
+def test_text_samples_are_stripped_distinct_and_unit_free() -> None:
+    frame = pd.DataFrame({"y": [" 1.5 %", "2 %", "NA", "1.5%", "\u22123 %"]}, dtype="str")
+    assert text_samples(frame, ["y"], ()) == {"y": ["1.5", "2", "-3"]}
