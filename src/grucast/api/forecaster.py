@@ -355,18 +355,27 @@ class Forecaster:
         history = pipeline.without_excluded(history)
         if isinstance(future, pd.DataFrame):
             future = self._future_from_frame(future, history)
-        batch, times = pipeline.forecast_inputs(history, future)
         settings = self.settings_
-        # In batches within the memory budget of forecasting windows: a network's buffers for
-        # 100,000 series at once are GBs (the input projection alone is series x lookback x 3 x hidden).
+        # Series by series in batches within the memory budget of forecasting windows, inputs
+        # made batch by batch too: a network's buffers for 100,000 series at once are GBs (the
+        # input projection alone is series x lookback x 3 x hidden), and inputs for all of them
+        # hundreds of MB written once.
         size = inference_batch_size(settings.lookback, settings.hidden_size)
+        static, categories = pipeline.static_.encode(history)
+        outputs, times, start = [], [], 0
         self.module_.eval()
         with torch.no_grad():
-            pred = torch.cat([  # (S, H, Q), model units
-                self.module_({key: values[start : start + size] for key, values in batch.items()})
-                for start in range(0, len(history), size)
-            ])
-        return self.forecast_frame(pred, batch, history.names, times, pipeline, basis=history.time_basis)
+            for raw in pipeline.raw_forecast_chunks(history, future, size):
+                rows = slice(start, start + len(raw.names))
+                batch = pipeline.batch_from_raw(
+                    raw, None if static is None else static[rows], None if categories is None else categories[rows]
+                )
+                pred = self.module_(batch)  # (B, H, Q), model units
+                outputs.append(self._to_units(pred, batch, raw.names, None, with_baselines=False, pipeline=pipeline))
+                times.append(raw.times)
+                start = rows.stop
+        joined = {key: np.concatenate([part[key] for part in outputs]) for key in outputs[0]}
+        return self._forecast_table(joined, history.names, np.concatenate(times), history.time_basis)
 
     def forecast_frame(
         self, pred: torch.Tensor, batch: dict[str, torch.Tensor], names: Sequence[str], times: np.ndarray,
@@ -375,6 +384,11 @@ class Forecaster:
         """Model outputs ``(S, H, Q)`` for series ``names`` as :meth:`predict`'s table, in the data's units
         (times in the zone of ``basis``, the history's :attr:`~grucast.data.SeriesSet.time_basis`)."""
         outputs = self._to_units(pred, batch, names, None, with_baselines=False, pipeline=pipeline)
+        return self._forecast_table(outputs, names, times, basis)
+
+    def _forecast_table(
+        self, outputs: dict[str, np.ndarray], names: Sequence[str], times: np.ndarray, basis: TimeBasis | None
+    ) -> pd.DataFrame:
         horizon = self.settings_.horizon
         frame = {
             "series": np.repeat(np.array(names, dtype=object), horizon),

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -308,6 +308,18 @@ class WindowPipeline:
             DataError: as for :meth:`forecast_inputs`.
         """
         history = self.without_excluded(history)
+        return next(self.raw_forecast_chunks(history, future, max(len(history), 1)))
+
+    def raw_forecast_chunks(
+        self, history: SeriesSet, future: FutureCovariates | Mapping[str, np.ndarray] | None, size: int
+    ) -> Iterator[RawInputs]:
+        """:meth:`raw_forecast_inputs` for ``size`` series at a time, in ``history``'s order.
+
+        Everything is checked before the first chunk. A chunk's arrays are small
+        enough to be reused from one chunk to the next, where one array for 100,000
+        series (hundreds of MB) would be page-faulted afresh.
+        """
+        history = self.without_excluded(history)
         self.check_compatible(history)
         lookback, horizon = self.lookback_, self.horizon_
         for series in history:
@@ -325,17 +337,34 @@ class WindowPipeline:
                 f"{option('future')} (time, series and those columns), or as rows at the end of the data whose "
                 "target is empty"
             )
-        count = len(history)
+        if n_user and not isinstance(future, FutureCovariates):
+            absent = next((name for name in history.names if name not in future), None)
+            if absent is not None:
+                raise DataError(f"no future values of the known covariates for series {absent!r}")
+        members, names = history.series, history.names
+        # The series of a collection mostly end together: each distinct end's future times
+        # (a pandas date_range) and calendar are made once, not once per series.
+        future_times: dict[tuple[Frequency, object], np.ndarray] = {}
+        if not members:
+            yield self._fill_forecast_inputs((), (), future, future_times)
+        for start in range(0, len(members), size):
+            yield self._fill_forecast_inputs(
+                members[start : start + size], names[start : start + size], future, future_times
+            )
+
+    def _fill_forecast_inputs(
+        self, members: Sequence[Series], names: tuple[str, ...], future, future_times: dict
+    ) -> RawInputs:
+        lookback, horizon = self.lookback_, self.horizon_
+        n_user = len(self.known_covariates_)
         n_calendar = self.n_known_ - n_user - int(self.padded_)
+        count = len(members)
         # Filled in place, series by series: no array per series to stack afterwards.
         inputs = np.zeros((count, lookback, self.n_features))
         futures = np.zeros((count, horizon, self.n_known_))
         observed = np.ones((count, lookback), dtype=bool)
-        times: list[np.ndarray] = []
-        # The series of a collection mostly end together: each distinct end's future times
-        # (a pandas date_range) and calendar are made once, not once per series.
-        future_times: dict[tuple[Frequency, object], np.ndarray] = {}
-        for position, series in enumerate(history):
+        times: np.ndarray | None = None if count else np.empty((0, horizon), dtype=np.int64)
+        for position, series in enumerate(members):
             end = (series.frequency, series.time[-1].item())
             future_time = future_times.get(end)
             if future_time is None:
@@ -349,19 +378,18 @@ class WindowPipeline:
             if n_user:
                 if isinstance(future, FutureCovariates):
                     futures[position, :, :n_user] = future.at(series.name, future_time)
-                elif series.name in future:
+                else:
                     futures[position, :, :n_user] = np.asarray(future[series.name], dtype=np.float64).reshape(
                         horizon, n_user
                     )
-                else:
-                    raise DataError(f"no future values of the known covariates for series {series.name!r}")
             if n_calendar:
                 futures[position, :, n_user : n_user + n_calendar] = self._calendar(future_time)
-            times.append(future_time)
+            if times is None:
+                times = np.empty((count, horizon), dtype=future_time.dtype)
+            times[position] = future_time
         if self.padded_:
             futures[:, :, -1] = 1.0  # forecast steps are observed steps
-        return RawInputs(history=inputs, observed=observed, known_future=futures, times=np.stack(times),
-                         names=history.names)
+        return RawInputs(history=inputs, observed=observed, known_future=futures, times=times, names=tuple(names))
 
     def forecast_inputs(
         self, history: SeriesSet, future: FutureCovariates | Mapping[str, np.ndarray] | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from grucast.api import Forecaster
 from grucast.api.inference import inference_batch_size
@@ -271,3 +272,22 @@ def test_forecasts_csv_places_each_window_in_its_series_when_a_series_is_left_ou
     assert sorted(written.series.unique()) == ["s1", "s2"]
     truth = frame.set_index(["site", "time"]).load
     np.testing.assert_allclose(written.actual, truth.loc[list(zip(written.series, written.time))].to_numpy())
+
+
+def test_prediction_in_chunks_of_series_equals_one_batch_of_all(six_series, monkeypatch):
+    """predict() makes inputs and runs the network a few series at a time (here 4, then 2):
+    the table equals the one made from every series' inputs in one batch."""
+    import grucast.api.forecaster as module
+
+    data = six_series.windows_.data
+    pipeline = six_series.pipeline_
+    batch, times = pipeline.forecast_inputs(data)
+    with torch.no_grad():
+        pred = six_series.module_.eval()(batch)
+    reference = six_series.forecast_frame(pred, batch, data.names, times, pipeline, basis=data.time_basis)
+    monkeypatch.setattr(module, "inference_batch_size", lambda *args, **kwargs: 4)
+    chunked = six_series.predict(data)
+    assert chunked.series.tolist() == reference.series.tolist()
+    assert (chunked.time == reference.time).all() and (chunked.step == reference.step).all()
+    for column in ("value", "lower", "upper"):
+        np.testing.assert_allclose(chunked[column].to_numpy(), reference[column].to_numpy(), rtol=1e-6, atol=1e-9)
