@@ -35,6 +35,7 @@ from grucast.data.errors import NotFittedError
 
 ScalerKind = Literal["standard", "minmax", "robust", "none"]
 SCALER_KINDS: tuple[str, ...] = ("standard", "minmax", "robust", "none")
+_SERIES_PER_PASS = 2048  # series whose rows are reduced together: temporaries of a few MB
 
 
 class SeriesScaler:
@@ -80,16 +81,19 @@ class SeriesScaler:
         names = list(train)
         center = np.zeros((len(names), len(columns)))
         scale = np.ones((len(names), len(columns)))
-        for row, name in enumerate(names):
-            values = list(train[name])
+        tables = [list(train[name]) for name in names]
+        for name, values in zip(names, tables):
             if len(values) != len(columns):
                 raise ValueError(
                     f"SeriesScaler.fit: series {name!r} has {len(values)} columns, expected {len(columns)}"
                 )
-            for column, value in enumerate(values):
-                if columns[column] in self.passthrough:
-                    continue
-                center[row, column], scale[row, column] = self._statistics(np.asarray(value, dtype=np.float64))
+        for column, column_name in enumerate(columns):
+            if column_name in self.passthrough:
+                continue
+            for start in range(0, len(names), _SERIES_PER_PASS):
+                block = [np.asarray(values[column], dtype=np.float64) for values in tables[start : start + _SERIES_PER_PASS]]
+                rows = slice(start, start + len(block))
+                center[rows, column], scale[rows, column] = self._statistics(block)
         self.series_ = tuple(names)
         self._positions = None
         self._last_rows = None
@@ -98,18 +102,34 @@ class SeriesScaler:
         self.scale_ = scale
         return self
 
-    def _statistics(self, value: np.ndarray) -> tuple[float, float]:
-        # One column at a time keeps temporaries to one column's size.
-        if self.kind == "none" or value.size == 0:
-            return 0.0, 1.0
-        if self.kind == "standard":
-            center, spread = float(value.mean()), float(value.std())
-        elif self.kind == "minmax":
-            center, spread = float(value.min()), float(value.max() - value.min())
+    def _statistics(self, values: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """``(center, spread)`` of each array (one column of one series each); no rows give 0 and 1.
+
+        Series of one column are reduced together, segment by segment
+        (``ufunc.reduceat`` over their concatenation), not in a loop per series.
+        """
+        center, spread = np.zeros(len(values)), np.ones(len(values))
+        lengths = np.array([len(value) for value in values], dtype=np.int64)
+        present = np.flatnonzero(lengths > 0)
+        if self.kind == "none" or not len(present):
+            return center, spread
+        if self.kind == "robust":
+            for row in present:
+                low, middle, high = np.quantile(values[row], [0.25, 0.5, 0.75])
+                center[row], spread[row] = middle, high - low
         else:
-            low, center, high = np.quantile(value, [0.25, 0.5, 0.75])
-            center, spread = float(center), float(high - low)
-        return center, spread if spread > 0 else 1.0
+            joined = np.concatenate([values[row] for row in present])
+            counts = lengths[present]
+            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            if self.kind == "standard":
+                mean = np.add.reduceat(joined, starts) / counts
+                joined -= np.repeat(mean, counts)
+                joined *= joined
+                center[present], spread[present] = mean, np.sqrt(np.add.reduceat(joined, starts) / counts)
+            else:  # minmax
+                low = np.minimum.reduceat(joined, starts)
+                center[present], spread[present] = low, np.maximum.reduceat(joined, starts) - low
+        return center, np.where(spread > 0, spread, 1.0)
 
     def index(self, name: str) -> int:
         """The row of series ``name`` in ``center_`` and ``scale_``."""

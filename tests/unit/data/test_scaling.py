@@ -71,3 +71,35 @@ def test_unknown_kind_and_series():
     scaler = SeriesScaler().fit(TRAIN, ["y", "c"])
     with pytest.raises(KeyError, match=re.escape("the scaler was not fitted on series 'z'; it knows 'a', 'b'")):
         scaler.index("z")
+
+
+@pytest.mark.parametrize("kind", ["standard", "minmax", "robust", "none"])
+def test_series_reduced_together_equal_numpy_per_series(kind, monkeypatch):
+    """Thousands of series of every length (none, one, hundreds), reduced in blocks of 7
+    series: each statistic equals numpy's on that series alone (a sum in another order
+    may differ in the last bits), a constant column gets s = 1, and a NaN stays a NaN."""
+    import grucast.data.scaling as scaling
+
+    monkeypatch.setattr(scaling, "_SERIES_PER_PASS", 7)
+    rng = np.random.default_rng(0)
+    train = {
+        f"s{i}": [rng.normal(rng.uniform(-100, 1000), rng.uniform(0.1, 50), n), np.full(n, 3.0)]
+        for i, n in enumerate(rng.integers(0, 300, 500))
+    }
+    train["nan"] = [np.array([1.0, np.nan]), np.array([1.0, 2.0])]
+    scaler = SeriesScaler(kind).fit(train, ["y", "flat"])
+    for row, columns in enumerate(train.values()):
+        for j, value in enumerate(columns):
+            if kind == "none" or not len(value):
+                center, spread = 0.0, 1.0
+            elif kind == "standard":
+                center, spread = value.mean(), value.std()
+            elif kind == "minmax":
+                center, spread = value.min(), value.max() - value.min()
+            else:
+                low, center, high = np.quantile(value, [0.25, 0.5, 0.75])
+                spread = high - low
+            expected = [center, spread if spread > 0 else 1.0]
+            np.testing.assert_allclose([scaler.center_[row, j], scaler.scale_[row, j]], expected, rtol=1e-13)
+    assert scaler.scale_[:-1, 1].tolist() == [1.0] * 500
+    assert bool(np.isnan(scaler.center_[-1, 0])) is (kind != "none")
