@@ -9,7 +9,8 @@ scalers, window normalisation, calendar, windows), training (one epoch capped at
 evaluating the test windows beside the baselines, predicting the next horizon,
 and writing the run folder (metrics, forecasts, report and plots of a sample of
 series). The per-series overhead is the CPU time of everything but training, divided
-by the number of series.
+by the number of series. As in the ``grucast`` command, the objects of the imports
+are exempted from garbage collection (``grucast.runtime.collector``).
 
     python benchmarks/bench_scale.py [--sizes 1000,10000,100000] [--steps 300]
 
@@ -52,7 +53,9 @@ import grucast
 from grucast.api import Forecaster
 from grucast.api.runs import train_run
 from grucast.data import read_series
+from grucast.runtime.collector import freeze_imports
 
+freeze_imports()  # as the grucast command does once its libraries are loaded
 path, batches = sys.argv[1], int(sys.argv[2])
 folder = os.path.dirname(path)
 import threading
@@ -77,7 +80,7 @@ def timed(name, call):
     with lock:
         phase_peak = max(peak[0], resident_mib())
         peak[0] = max(outer, phase_peak)
-    phases[name] = {"wall_s": round(time.perf_counter() - wall, 2), "cpu_s": round(time.process_time() - cpu, 2),
+    phases[name] = {"wall_s": round(time.perf_counter() - wall, 3), "cpu_s": round(time.process_time() - cpu, 3),
                     "peak_mib": round(phase_peak)}
     return out
 
@@ -97,8 +100,8 @@ for name, owner, attr in (("pipeline", module.WindowPipeline, "fit_transform"), 
 timed("train_run", lambda: train_run(data, forecaster, os.path.join(folder, "run")))
 inside = [phases[k] for k in ("pipeline", "train", "calibrate", "evaluate", "predict") if k in phases]
 total = phases.pop("train_run")
-phases["report_and_files"] = {"wall_s": round(total["wall_s"] - sum(p["wall_s"] for p in inside), 2),
-                              "cpu_s": round(total["cpu_s"] - sum(p["cpu_s"] for p in inside), 2)}
+phases["report_and_files"] = {"wall_s": round(total["wall_s"] - sum(p["wall_s"] for p in inside), 3),
+                              "cpu_s": round(total["cpu_s"] - sum(p["cpu_s"] for p in inside), 3)}
 peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"series": len(data), "steps": len(data.series[0].target), "phases": phases,
                   "peak_rss_mib": round(peak_mib), "before_read_mib": round(before_read)}))
@@ -132,8 +135,16 @@ def main() -> None:
                                           + (f", peak {p['peak_mib']} MiB)" if "peak_mib" in p else ")") for name, p in phases.items())
               + f"; peak {row['peak_rss_mib']} MiB; overhead {row['overhead_cpu_ms_per_series']} ms/series CPU"
               + f" (load {row['load_before']})", flush=True)
+    growth = []
+    for small, large in zip(rows, rows[1:]):
+        # CPU seconds of each phase at the larger size over the smaller (the target: at most 12x for 10x the series).
+        ratios = {name: round(large["phases"][name]["cpu_s"] / max(small["phases"][name]["cpu_s"], 1e-3), 1)
+                  for name in large["phases"]}
+        growth.append({"from": small["series"], "to": large["series"], "cpu_ratio": ratios})
+        print(f"growth {small['series']} -> {large['series']} series: "
+              + ", ".join(f"{name} {ratio}x" for name, ratio in ratios.items()), flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "rows": rows}, indent=1) + "\n")
+    RESULTS.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "rows": rows, "growth": growth}, indent=1) + "\n")
     print(f"wrote {RESULTS}")
 
 

@@ -79,7 +79,11 @@ def _read_data(
     data_path: Path | None, options: dict[str, Any], shard: tuple[int, int] | None = None
 ) -> tuple[Any, list[str]]:
     """The series of a file, read with the reader's ``options``, and the notes on what was changed."""
+    import grucast.api  # noqa: F401  (the libraries every command goes on to use, loaded before freezing)
     from grucast.data import DataWarning, read_series
+    from grucast.runtime.collector import freeze_imports
+
+    freeze_imports()
 
     if data_path is None:
         raise click.UsageError("missing --data FILE (a CSV, Parquet or Excel file of your series)")
