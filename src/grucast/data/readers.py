@@ -614,6 +614,7 @@ def _build(
         return to_numeric(frame[column], column, rows, series_of_row, number_format=fmt, na_values=na_values)
 
     local_clock = parsed is not None and parsed.naive_local
+    grids: dict = {}  # each distinct run of times' frequency and grid, found once (see build_series)
     members: list[Series] = []
     future_rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if len(targets) == 1:
@@ -635,7 +636,9 @@ def _build(
                     own = time[ahead] if time is not None else np.arange(len(index), len(index) + len(ahead))
                     future_rows[name] = (own, values[ahead, 1 : 1 + len(known)])
             members.append(
-                _one_series(name, time, rows, values, index, names, len(known), freq, missing, notes, local_clock)
+                _one_series(
+                    name, time, rows, values, index, names, len(known), freq, missing, notes, local_clock, grids
+                )
             )
         target_name = targets[0]
         if future_rows:
@@ -653,7 +656,7 @@ def _build(
             members.append(
                 _one_series(
                     column, time, rows, values, np.arange(len(frame)), names, len(known), freq, missing, notes,
-                    local_clock,
+                    local_clock, grids,
                 )
             )
         target_name = "value"
@@ -848,6 +851,7 @@ def _one_series(
     missing: MissingPolicy,
     notes: list[str],
     local_clock: bool,
+    grids: dict,
 ) -> Series:
     own_time = np.arange(len(index), dtype=np.int64) if time is None else time[index]
     if time is None and freq is not None and not Frequency.parse(freq).is_step:
@@ -857,7 +861,7 @@ def _one_series(
         )
     series, series_notes = build_series(
         name, own_time, rows[index], values[index], names, n_known, freq=freq, missing=missing,
-        local_clock=local_clock,
+        local_clock=local_clock, grids=grids,
     )
     notes += series_notes
     return series

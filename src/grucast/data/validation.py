@@ -29,7 +29,7 @@ from pandas.tseries.offsets import Day, Tick
 from grucast.data._text import format_time
 from grucast.data.errors import DataError
 from grucast.data.frame import Series
-from grucast.data.frequency import Frequency, check_grid, infer_frequency
+from grucast.data.frequency import Frequency, GridCheck, check_grid, infer_frequency
 from grucast.data.numbers import CANDIDATES, NumberFormat, convert_column
 from grucast.data import times
 from grucast.data.times import daylight_saving_zones
@@ -143,6 +143,7 @@ def build_series(
     freq: str | Frequency | None = None,
     missing: MissingPolicy = "error",
     local_clock: bool = False,
+    grids: dict | None = None,
 ) -> tuple[Series, list[str]]:
     """Validate one series and build it.
 
@@ -158,6 +159,9 @@ def build_series(
         local_clock: the times are naive local times with no zone known, so a
             repeated or missing hour where a common zone changes its clocks is
             refused as a daylight-saving change (whatever ``missing`` says).
+        grids: a dict kept across the series of one file (and one ``freq``): the
+            frequency and grid check of each distinct run of times, so that series
+            with the same times (a collection's usual case) infer and check them once.
 
     Returns:
         The series and the notes on what was changed.
@@ -184,8 +188,7 @@ def build_series(
             f"series {name!r}: time {format_time(time[first])} appears more than once (rows {int(rows[first])} and "
             f"{int(rows[first + 1])}); keep one row per time, e.g. average duplicates with groupby(...).mean()"
         )
-    frequency = _frequency(name, time, freq)
-    grid = check_grid(time, frequency, name, rows)
+    frequency, grid = _frequency_and_grid(name, time, rows, freq, grids)
     if local_clock and len(grid.missing):
         _check_skipped_hour(name, grid.missing, frequency, rows, time)
     if len(grid.holidays):
@@ -214,6 +217,27 @@ def build_series(
         frequency=frequency,
     )
     return series, notes
+
+
+_GRIDS_KEPT = 256  # distinct runs of times remembered: 256 x a series' times in bytes at most
+
+
+def _frequency_and_grid(
+    name: str, time: np.ndarray, rows: np.ndarray, freq: str | Frequency | None, grids: dict | None
+) -> tuple[Frequency, GridCheck]:
+    # Both depend on the times alone (the name and rows only go into messages), so equal
+    # times give equal answers; an error is raised for the first series that has them.
+    key = (time.dtype.str, time.tobytes()) if grids is not None else None
+    known = grids.get(key) if grids is not None else None
+    if known is not None:
+        return known
+    frequency = _frequency(name, time, freq)
+    answer = frequency, check_grid(time, frequency, name, rows)
+    if grids is not None:
+        if len(grids) >= _GRIDS_KEPT:
+            grids.clear()
+        grids[key] = answer
+    return answer
 
 
 def _POLICY_CHOICES() -> str:

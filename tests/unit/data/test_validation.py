@@ -212,3 +212,23 @@ def test_freq_needs_timestamps():
     with pytest.raises(DataError, match=re.escape("freq='h' needs a time column; pass time_col, or leave freq out "
                                                   "to use integer steps")):
         from_dataframe(pd.DataFrame({"y": [1.0, 2.0, 3.0]}), target="y", freq="h")
+
+
+def test_series_with_the_same_times_infer_their_grid_once(monkeypatch):
+    """Four series on one calendar, one starting later, one monthly: three inferences,
+    every series with its own frequency; a gap is still reported for its own series."""
+    import grucast.data.validation as validation
+
+    calls = []
+    original = validation.infer_frequency
+    monkeypatch.setattr(validation, "infer_frequency", lambda time, name: calls.append(name) or original(time, name))
+    days = pd.date_range("2024-01-01", periods=30, freq="D")
+    parts = [pd.DataFrame({"id": f"d{k}", "t": days, "y": np.arange(30.0) * (k + 1)}) for k in range(4)]
+    parts.append(pd.DataFrame({"id": "late", "t": days + pd.Timedelta(days=3), "y": np.arange(30.0)}))
+    parts.append(pd.DataFrame({"id": "m", "t": pd.date_range("2020-01-31", periods=30, freq="ME"), "y": np.arange(30.0)}))
+    data = from_dataframe(pd.concat(parts), time_col="t", target="y", series_col="id")
+    assert calls == ["d0", "late", "m"]
+    assert [s.frequency.alias for s in data] == ["D"] * 5 + ["ME"]
+    gappy = pd.concat([parts[0], parts[1].drop(index=[10])])
+    with pytest.raises(DataError, match=r"series 'd1': 1 time\(s\) missing from the daily grid, first 2024-01-11"):
+        from_dataframe(gappy, time_col="t", target="y", series_col="id")
