@@ -58,7 +58,7 @@ import pandas as pd
 
 from grucast.data._text import format_time
 from grucast.data.errors import DataError
-from grucast.data.numbers import as_text, is_text_column
+from grucast.data.numbers import as_text, is_text_column, strip_text
 from grucast.errors import option
 
 _DAY_NS = 86_400 * 10**9
@@ -347,7 +347,7 @@ def _read(
     column = as_text(column)
     missing = np.array(column.isna().to_numpy(), dtype=bool)
     if is_text_column(column):
-        missing |= np.asarray(column.str.strip() == "", dtype=bool)
+        missing |= np.asarray(strip_text(column) == "", dtype=bool)
     elif column.dtype == object:
         missing |= column.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
     if missing.any():
@@ -448,7 +448,7 @@ class _Reader:
         if isinstance(column.dtype, pd.CategoricalDtype):
             column = as_text(column.astype(object))
         if is_text_column(column):
-            return self.text(column.str.strip().reset_index(drop=True))
+            return self.text(strip_text(column).reset_index(drop=True))
         values = column.to_numpy(dtype=object)
         is_text = np.array([isinstance(v, str) for v in values], dtype=bool)
         if is_text.all():
