@@ -160,3 +160,16 @@ def test_freeze_imports_exempts_what_is_alive_once():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["True", "True", "True"]
+
+
+@needs_glibc
+def test_keep_freed_heap_serves_large_blocks_from_the_heap_inside_the_block_only():
+    """Inside the block (nested too) a 64 MiB malloc comes from the heap, whose freed
+    memory the next one reuses; after it, such a block is mapped on its own again."""
+    with memory.keep_freed_heap() as ok:
+        assert ok
+        with memory.keep_freed_heap():
+            assert _malloc_mmapped(64 << 20) == 0
+        assert _malloc_mmapped(64 << 20) == 0  # leaving the inner block changes nothing
+    assert memory._heap_depth == 0
+    assert _malloc_mmapped(64 << 20) >= 64 << 20

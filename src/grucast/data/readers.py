@@ -64,6 +64,7 @@ from grucast.data.numbers import (
 from grucast.data.parquet_folder import PARQUET_SUFFIXES, read_parquet_folder
 from grucast.data.shards import SeriesShard, read_shard
 from grucast.data.static import is_numeric
+from grucast.runtime.memory import keep_freed_heap
 from grucast.data.times import ParsedTime, is_date_only, looks_like_time_of_day, parse_time
 from grucast.data.validation import MissingPolicy, build_series, check_missing_policy, to_numeric
 from grucast.errors import option
@@ -431,6 +432,18 @@ def read_series(
         DataError: the file or its contents cannot be used; the message says why
             and what to do.
     """
+    with keep_freed_heap():  # a large file's numpy temporaries reuse memory instead of faulting it in afresh
+        return _read_series(
+            path, time_col=time_col, target=target, series_col=series_col, known_covariates=known_covariates,
+            past_covariates=past_covariates, static_covariates=static_covariates, freq=freq, missing=missing,
+            time_format=time_format, dayfirst=dayfirst, timezone=timezone, sheet=sheet, na_values=na_values,
+            sep=sep, decimal=decimal, thousands=thousands, encoding=encoding, shard=shard,
+        )
+
+
+def _read_series(path, *, time_col, target, series_col, known_covariates, past_covariates, static_covariates, freq,
+                 missing, time_format, dayfirst, timezone, sheet, na_values, sep, decimal, thousands, encoding,
+                 shard) -> SeriesSet:
     loaded = _load(
         path, sheet=sheet, na_values=na_values, sep=sep, decimal=decimal, thousands=thousands, encoding=encoding,
         names=[series_col] if series_col else [], shard=shard,
@@ -454,7 +467,7 @@ def read_series(
         thousands=number_format.thousands,
         na_values=na_values,
         notes=notes,
-        stacklevel=3,
+        stacklevel=4,  # the caller of read_series
     )
     release_arrow_memory()
     if share is not None:

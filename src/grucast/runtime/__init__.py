@@ -9,7 +9,7 @@
 Submodules load on first use, so that ``import grucast`` stays light.
 """
 
-__all__ = ["keep_freed_memory", "release_freed_memory"]
+__all__ = ["keep_freed_heap", "keep_freed_memory", "release_freed_memory"]
 
 
 def __getattr__(name: str) -> object:

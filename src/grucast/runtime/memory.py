@@ -14,7 +14,8 @@ torch's CPU allocator: freed blocks of 1 MiB and more are kept and handed out
 again for the same size, which needs neither page faults nor a fragmented heap.
 Where the extension cannot be built it falls back to raising glibc's thresholds.
 Either way the block restores the usual behaviour and hands the kept memory back
-when it ends.
+when it ends. :func:`keep_freed_heap` raises glibc's thresholds alone, for the numpy
+temporaries of reading a large file.
 """
 
 from __future__ import annotations
@@ -117,4 +118,33 @@ def keep_freed_memory(threshold_bytes: int = 1 << 30) -> Iterator[bool]:
                 cache.uninstall()
             else:
                 _set_thresholds(_USUAL_MMAP_BYTES, _USUAL_TRIM_BYTES)
+            release_freed_memory()
+
+
+_heap_depth = 0
+
+
+@contextlib.contextmanager
+def keep_freed_heap(threshold_bytes: int = 1 << 30) -> Iterator[bool]:
+    """Within the block, glibc keeps freed blocks below ``threshold_bytes`` for reuse.
+
+    Reading a file of millions of rows makes numpy temporaries of hundreds of MB, one
+    after another. Above glibc's mmap threshold each is mapped afresh and every page
+    faulted in, then unmapped when freed; with the thresholds raised the next one
+    reuses the same memory. Leaving the outermost block restores glibc's usual
+    thresholds (unless a :func:`keep_freed_memory` block has set its own) and returns
+    the kept memory to the operating system.
+
+    Yields:
+        ``True`` when the setting took effect (glibc), else ``False``.
+    """
+    global _heap_depth
+    ok = _set_thresholds(threshold_bytes, 2 * threshold_bytes) if _heap_depth == 0 else True
+    _heap_depth += 1
+    try:
+        yield ok
+    finally:
+        _heap_depth -= 1
+        if _heap_depth == 0 and ok and _depth == 0:
+            _set_thresholds(_USUAL_MMAP_BYTES, _USUAL_TRIM_BYTES)
             release_freed_memory()
