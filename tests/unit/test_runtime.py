@@ -173,3 +173,16 @@ def test_keep_freed_heap_serves_large_blocks_from_the_heap_inside_the_block_only
         assert _malloc_mmapped(64 << 20) == 0  # leaving the inner block changes nothing
     assert memory._heap_depth == 0
     assert _malloc_mmapped(64 << 20) >= 64 << 20
+
+
+@needs_glibc
+def test_training_block_inside_a_reading_block_leaves_its_thresholds(monkeypatch):
+    """keep_freed_memory without its block cache is keep_freed_heap: opened and closed
+    inside a reading block, it leaves that block's raised thresholds in place."""
+    monkeypatch.setattr(memory, "block_cache", lambda: None)
+    with memory.keep_freed_heap():
+        with memory.keep_freed_memory():
+            assert _malloc_mmapped(64 << 20) == 0
+        assert _malloc_mmapped(64 << 20) == 0
+    assert _malloc_mmapped(64 << 20) >= 64 << 20
+    assert memory._depth == memory._heap_depth == 0

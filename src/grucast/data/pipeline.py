@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -307,8 +308,7 @@ class WindowPipeline:
         Raises:
             DataError: as for :meth:`forecast_inputs`.
         """
-        history = self.without_excluded(history)
-        return next(self.raw_forecast_chunks(history, future, max(len(history), 1)))
+        return next(self.raw_forecast_chunks(history, future, size=sys.maxsize))  # one chunk: every series
 
     def raw_forecast_chunks(
         self, history: SeriesSet, future: FutureCovariates | Mapping[str, np.ndarray] | None, size: int
@@ -353,7 +353,8 @@ class WindowPipeline:
             )
 
     def _fill_forecast_inputs(
-        self, members: Sequence[Series], names: tuple[str, ...], future, future_times: dict
+        self, members: Sequence[Series], names: tuple[str, ...],
+        future: FutureCovariates | Mapping[str, np.ndarray] | None, future_times: dict[tuple[Frequency, object], np.ndarray],
     ) -> RawInputs:
         lookback, horizon = self.lookback_, self.horizon_
         n_user = len(self.known_covariates_)

@@ -64,10 +64,10 @@ from grucast.data.numbers import (
 from grucast.data.parquet_folder import PARQUET_SUFFIXES, read_parquet_folder
 from grucast.data.shards import SeriesShard, read_shard
 from grucast.data.static import is_numeric
-from grucast.runtime.memory import keep_freed_heap
 from grucast.data.times import ParsedTime, is_date_only, looks_like_time_of_day, parse_time
 from grucast.data.validation import MissingPolicy, build_series, check_missing_policy, to_numeric
 from grucast.errors import option
+from grucast.runtime.memory import keep_freed_heap
 from grucast.grouping import group_codes
 
 #: File suffixes each reader accepts.

@@ -227,17 +227,15 @@ def _frequency_and_grid(
 ) -> tuple[Frequency, GridCheck]:
     # Both depend on the times alone (the name and rows only go into messages), so equal
     # times give equal answers; an error is raised for the first series that has them.
-    key = (time.dtype.str, time.tobytes()) if grids is not None else None
-    known = grids.get(key) if grids is not None else None
-    if known is not None:
-        return known
-    frequency = _frequency(name, time, freq)
-    answer = frequency, check_grid(time, frequency, name, rows)
-    if grids is not None:
+    if grids is None:
+        frequency = _frequency(name, time, freq)
+        return frequency, check_grid(time, frequency, name, rows)
+    key = (time.dtype.str, time.tobytes())
+    if key not in grids:
         if len(grids) >= _GRIDS_KEPT:
             grids.clear()
-        grids[key] = answer
-    return answer
+        grids[key] = _frequency_and_grid(name, time, rows, freq, None)
+    return grids[key]
 
 
 def _POLICY_CHOICES() -> str:

@@ -103,22 +103,26 @@ def keep_freed_memory(threshold_bytes: int = 1 << 30) -> Iterator[bool]:
     """
     global _depth
     _libc()  # resolved now: a block left open until the interpreter exits can still close
-    cache = block_cache() if _depth == 0 else None
-    if _depth == 0:
-        ok = bool(cache.install()) if cache is not None else _set_thresholds(threshold_bytes, 2 * threshold_bytes)
-    else:
-        ok = True
+    outermost = _depth == 0
     _depth += 1
     try:
-        yield ok
+        if not outermost:
+            yield True
+            return
+        cache = block_cache()
+        if cache is None:
+            with keep_freed_heap(threshold_bytes) as ok:
+                yield ok
+            return
+        ok = bool(cache.install())
+        try:
+            yield ok
+        finally:
+            if ok:
+                cache.uninstall()
+                release_freed_memory()
     finally:
         _depth -= 1
-        if _depth == 0 and ok:
-            if cache is not None:
-                cache.uninstall()
-            else:
-                _set_thresholds(_USUAL_MMAP_BYTES, _USUAL_TRIM_BYTES)
-            release_freed_memory()
 
 
 _heap_depth = 0
@@ -131,9 +135,9 @@ def keep_freed_heap(threshold_bytes: int = 1 << 30) -> Iterator[bool]:
     Reading a file of millions of rows makes numpy temporaries of hundreds of MB, one
     after another. Above glibc's mmap threshold each is mapped afresh and every page
     faulted in, then unmapped when freed; with the thresholds raised the next one
-    reuses the same memory. Leaving the outermost block restores glibc's usual
-    thresholds (unless a :func:`keep_freed_memory` block has set its own) and returns
-    the kept memory to the operating system.
+    reuses the same memory. Leaving the outermost block (of this or of
+    :func:`keep_freed_memory` without its block cache) restores glibc's usual
+    thresholds and returns the kept memory to the operating system.
 
     Yields:
         ``True`` when the setting took effect (glibc), else ``False``.
@@ -145,6 +149,6 @@ def keep_freed_heap(threshold_bytes: int = 1 << 30) -> Iterator[bool]:
         yield ok
     finally:
         _heap_depth -= 1
-        if _heap_depth == 0 and ok and _depth == 0:
+        if _heap_depth == 0 and ok:
             _set_thresholds(_USUAL_MMAP_BYTES, _USUAL_TRIM_BYTES)
             release_freed_memory()
