@@ -7,8 +7,9 @@ help from the same fields), and the keys of a run's ``config.json``. Constructin
 one checks every value once, with the shared checks of :mod:`grucast.checks`; the
 layers below trust it.
 
-Four settings may say "decide from the data": ``lookback`` and ``horizon``
-(``None``), ``window_norm`` and ``calendar`` (``"auto"``) and ``season`` (``None``).
+Five settings may say "decide from the data": ``lookback`` and ``horizon``
+(``None``), ``window_norm``, ``calendar`` and ``skip`` (``"auto"``) and ``season``
+(``None``).
 They are resolved once, when a :class:`~grucast.data.WindowPipeline` is fitted,
 and :meth:`Settings.resolved` returns the copy with the values chosen, which is
 what a run folder records. The hardware settings ``accelerator``, ``devices`` and
@@ -38,6 +39,7 @@ PRECISIONS: tuple[str, ...] = ("32", "bf16-mixed", "16-mixed")
 
 #: Learning-rate schedules (see :class:`grucast.training.ForecastModule`).
 LR_SCHEDULES: tuple[str, ...] = ("plateau", "cosine", "none")
+SKIPS: tuple[str, ...] = ("auto", "seasonal", "none")
 #: Lightning accelerators grucast accepts.
 ACCELERATORS: tuple[str, ...] = ("auto", "cpu", "gpu", "cuda", "mps")
 #: Experiment trackers (Lightning loggers); see :func:`grucast.training.fit.make_loggers`.
@@ -88,6 +90,10 @@ class Settings:
         "auto", checks.Choice(choices=("auto", "grucast", "torch")),
         "What runs a GRU (gru, bigru): 'auto' the fastest exact engine of the device (the fused kernel on CPUs, "
         "cuDNN on CUDA), 'grucast' grucast's own code, 'torch' torch.nn.GRU.")
+    skip: str = setting(
+        "auto", checks.Choice(choices=SKIPS),
+        "A linear path from the window to the forecast, added to the network's and started as the seasonal naive "
+        "forecast: 'seasonal', 'none', or 'auto' (seasonal where the season is longer than one step).")
     model_options: dict[str, Any] | None = setting(
         None, checks.Options(optional=True), "Further keyword arguments of the model class.", cli=None)
     # -- the data
@@ -214,6 +220,7 @@ class Settings:
             window_norm=pipeline.window_norm_,
             calendar=pipeline.calendar_,
             season=pipeline.season_,
+            skip=("seasonal" if pipeline.season_ > 1 else "none") if self.skip == "auto" else self.skip,
         )
 
     def make_model(self, pipeline: WindowPipeline) -> RecurrentForecaster:
@@ -231,9 +238,18 @@ class Settings:
             n_static=pipeline.static_.n_numeric,
             category_sizes=pipeline.static_.category_sizes,
             quantiles=self.quantiles or (),
+            **self._skip_options(),
             **self._engine_options(),
             **self.model_options,
         )
+
+    def _skip_options(self) -> dict[str, Any]:
+        """The model's skip arguments: the window it reads and the season it starts from."""
+        if self.skip == "none":
+            return {}
+        if self.skip == "auto" or self.lookback is None or self.season is None:
+            raise InputError("the skip is not resolved yet: fit a pipeline and call resolved() first")
+        return {"skip_lookback": self.lookback, "skip_season": self.season}
 
     def _engine_options(self) -> dict[str, Any]:
         """``backend`` for the models it applies to; refused for the others unless left at 'auto'."""
@@ -249,7 +265,7 @@ class Settings:
     @property
     def is_resolved(self) -> bool:
         """True when nothing is left to decide from the data."""
-        return None not in (self.lookback, self.horizon, self.season) and "auto" not in (self.window_norm, self.calendar)
+        return None not in (self.lookback, self.horizon, self.season) and "auto" not in (self.window_norm, self.calendar, self.skip)
 
 
 def names() -> tuple[str, ...]:

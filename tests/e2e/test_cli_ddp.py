@@ -14,8 +14,10 @@ import pytest
 from cli_data import COLUMNS, FAST, hourly_load
 
 # A fixed learning rate: the comparison is of the data-parallel arithmetic, which
-# splits each batch of 64 into 32 + 32.
-SAME = [*FAST, "--batch-size", "64", "--window-norm", "none", "--lr-schedule", "none", "--accelerator", "cpu"]
+# splits each batch of 64 into 32 + 32. No seasonal skip: with it, the order of the
+# additions moved the two runs' test MAE apart by 1 % (1.270 against 1.283) over 2 epochs.
+SAME = [*FAST, "--batch-size", "64", "--window-norm", "none", "--skip", "none", "--lr-schedule", "none",
+        "--accelerator", "cpu"]
 
 
 def train(load_csv, out, *options):

@@ -69,8 +69,9 @@ def test_export_refusals_exit_2_and_write_nothing(trained_run, tmp_path, capsys,
 
 
 def test_export_step_graph_from_the_command_line(load_csv, tmp_path, capsys):
-    run = tmp_path / "run"  # one state carried forward: a run without window normalisation
-    assert main(["train", "--data", str(load_csv), *COLUMNS, *FAST, "--window-norm", "none", "--out", str(run)]) == 0
+    run = tmp_path / "run"  # one state carried forward: a run without window normalisation or skip
+    assert main(["train", "--data", str(load_csv), *COLUMNS, *FAST, "--window-norm", "none", "--skip", "none",
+                 "--out", str(run)]) == 0
     out = tmp_path / "step.onnx"
     code = main(["export", "--run", str(run), "--graph", "step", "--out", str(out)])
     assert code == 0, capsys.readouterr().err
@@ -83,5 +84,6 @@ def test_a_step_graph_of_a_window_normalised_run_is_refused_with_cli_options(tra
     assert main(["export", "--run", str(trained_run), "--graph", "step", "--out", str(out)]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
         "error: the step graph carries one state forward, but --window-norm mean_std rescales every window by its "
-        "own rows; use --graph window (or train with --window-norm none and a one-directional model)")
+        "own rows; --skip seasonal reads the last 24 rows at once; use --graph window (or train with --window-norm "
+        "none, --skip none and a one-directional model)")
     assert not out.exists()

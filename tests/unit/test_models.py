@@ -115,3 +115,49 @@ def test_errors_name_the_model_and_value():
     model = GRUForecaster(input_size=3, horizon=1)
     with pytest.raises(ValueError, match=r"GRUForecaster: expected input \(batch, lookback, 3\), got \(2, 5, 4\)"):
         model(torch.randn(2, 5, 4))
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_an_untrained_skip_adds_the_seasonal_naive_forecast_to_the_network(name):
+    torch.manual_seed(0)
+    skipped = build_model(name, input_size=2, horizon=7, num_targets=1, hidden_size=8, skip_lookback=10, skip_season=3)
+    plain = build_model(name, input_size=2, horizon=7, num_targets=1, hidden_size=8)
+    plain.load_state_dict({k: v for k, v in skipped.state_dict().items() if not k.startswith("skip.")})
+    plain.eval(), skipped.eval()
+    x = torch.randn(4, 10, 2)
+    # Season 3 from a window of 10 rows: the last season is rows 7, 8, 9, repeated over the 7 steps.
+    naive = x[:, [7, 8, 9, 7, 8, 9, 7], :1]
+    torch.testing.assert_close(skipped(x), plain(x) + naive)
+
+
+def test_the_skip_is_a_learned_linear_map_of_the_window_targets():
+    model = GRUForecaster(input_size=3, horizon=2, num_targets=2, hidden_size=4, skip_lookback=4, skip_season=1,
+                          quantiles=(0.1, 0.5, 0.9))
+    weight = model.skip.linear.weight
+    # Season 1 (the naive forecast): every step starts from the last row.
+    assert weight.tolist() == [[0, 0, 0, 1], [0, 0, 0, 1]]
+    with torch.no_grad():
+        weight.copy_(torch.tensor([[1.0, 0, 0, 0], [0.5, 0, 0, 0.5]]))
+        model.skip.linear.bias.copy_(torch.tensor([0.0, 2.0]))
+    x = torch.randn(3, 4, 3)
+    x_no_targets = x.clone()
+    x_no_targets[:, :, :2] = 0
+    # Zeroing the targets changes the network's output and the skip's by W x (the bias cancels).
+    moved = model(x) - model(x_no_targets)
+    without = model.skip
+    model.skip = None
+    network = model(x) - model(x_no_targets)
+    model.skip = without
+    first = x[:, 0, :2]
+    mean = 0.5 * (x[:, 0, :2] + x[:, 3, :2])
+    expected = torch.stack([first, mean], dim=1).unsqueeze(-1).expand(3, 2, 2, 3).reshape(3, 2, 6)
+    torch.testing.assert_close(moved - network, expected)
+    # Every quantile level moves alike, so the levels stay in order.
+    levels = model(x).view(3, 2, 2, 3)
+    assert (levels.diff(dim=-1) > 0).all()
+
+
+def test_a_season_longer_than_the_window_leaves_those_steps_at_zero():
+    model = GRUForecaster(input_size=1, horizon=4, hidden_size=4, skip_lookback=2, skip_season=4)
+    # Step k reads lag 4 - k: lags 4 and 3 are beyond a 2-row window.
+    assert model.skip.linear.weight.tolist() == [[0, 0], [0, 0], [1, 0], [0, 1]]

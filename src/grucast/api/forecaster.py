@@ -100,6 +100,7 @@ class Forecaster:
         series_embedding: bool = _D["series_embedding"],
         quantiles: tuple[float, ...] | None = _D["quantiles"],
         backend: str = _D["backend"],
+        skip: str = _D["skip"],
         model_options: dict[str, Any] | None = _D["model_options"],
         scaler: str = _D["scaler"],
         window_norm: str = _D["window_norm"],
@@ -596,7 +597,8 @@ class Forecaster:
         if not isinstance(config, dict) or "grucast" not in config or "settings" not in config:
             raise RunFolderError(f"'{path / 'config.json'}' was not written by grucast; give a grucast run folder")
         try:
-            settings = Settings.from_dict(config["settings"])
+            # Folders written before the skip existed trained without one.
+            settings = Settings.from_dict({"skip": "none", **config["settings"]})
             pipeline = WindowPipeline.from_dict(read_json(path / "pipeline.json"))
             calibration = Calibration.from_dict(read_json(path / "intervals.json"))
         except (InputError, KeyError, TypeError, ValueError) as error:

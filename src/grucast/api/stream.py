@@ -306,10 +306,13 @@ def check_stateful(
         problems.append("the CNN front end reads several rows at once")
     if pipeline.padded_:
         problems.append("the model was trained on padded windows")
+    if getattr(model, "skip", None) is not None:
+        problems.append(f"{option('skip', settings.skip)} reads the last {model.skip.lookback} rows at once")
     if problems:
         raise InputError(
             f"{what} carries one state forward, but " + "; ".join(problems)
-            + f"; use {instead} (or train with {option('window_norm', 'none')} and a one-directional model)"
+            + f"; use {instead} (or train with {option('window_norm', 'none')}, {option('skip', 'none')} and a "
+            "one-directional model)"
         )
 
 

@@ -135,6 +135,47 @@ class HorizonDecoder(nn.Module):
         return torch.cat([below, median, above], dim=-1).view(shape)
 
 
+class SeasonalSkip(nn.Module):
+    r"""A linear path from the window's last :math:`L` targets to the :math:`h` forecast steps.
+
+    For the window's target values :math:`x_1..x_L` (:math:`x_L` at the forecast
+    origin), step :math:`k = 1..h` gets
+
+    .. math::
+        \hat y^{\text{skip}}_k = \sum_{j=1}^{L} W_{kj}\, x_j + b_k,
+
+    added to the network's forecast (LSTNet's autoregressive highway, one map
+    shared by every series). It starts as the seasonal naive forecast of season
+    :math:`m`: :math:`W_{kj} = 1` where :math:`j = L - m + 1 + ((k - 1) \bmod m)`
+    (the same phase of the last season seen), 0 elsewhere, :math:`b = 0`. So an
+    untrained model forecasts the last season plus the decoder's output, and
+    training learns the seasonal pattern's weights (several past seasons, a trend)
+    instead of having to rebuild the season from the recurrent state. Where the
+    season is longer than the window, the steps it cannot reach start at 0.
+
+    Args:
+        lookback: :math:`L`.
+        horizon: :math:`h`.
+        season: :math:`m` (1: the naive forecast, :math:`x_L` for every step).
+    """
+
+    def __init__(self, lookback: int, horizon: int, season: int = 1) -> None:
+        super().__init__()
+        self.lookback, self.season = lookback, season
+        self.linear = nn.Linear(lookback, horizon)
+        with torch.no_grad():
+            self.linear.weight.zero_()
+            self.linear.bias.zero_()
+            for k in range(horizon):
+                lag = season - k % season  # steps back from the origin to step k's phase
+                if lag <= lookback:
+                    self.linear.weight[k, lookback - lag] = 1.0
+
+    def forward(self, targets: Tensor) -> Tensor:
+        """``(B, L, m)`` window targets -> ``(B, h, m)``."""
+        return self.linear(targets.transpose(1, 2)).transpose(1, 2)
+
+
 class RecurrentForecaster(nn.Module):
     """A recurrent encoder read to its final state, then a :class:`HorizonDecoder`.
 
@@ -159,6 +200,11 @@ class RecurrentForecaster(nn.Module):
             embedding table's rows, row 0 for "unknown"). Default: none.
         quantiles: quantile levels to forecast, increasing, with 0.5 among them
             (see :class:`HorizonDecoder`); empty for a point forecast. Default: none.
+        skip_lookback: :math:`L`, the window length a :class:`SeasonalSkip` reads:
+            a linear path from the window's targets to the forecast, added to the
+            decoder's. ``None`` (default): no skip.
+        skip_season: the season :math:`m` the skip starts as the seasonal naive
+            forecast of (1: the last value). Default: 1.
 
     Inputs: ``x``, ``future``, ``static``, ``categories``
         * **x**: ``(B, L, input_size)``.
@@ -185,6 +231,8 @@ class RecurrentForecaster(nn.Module):
         n_static: int = 0,
         category_sizes: Sequence[int] = (),
         quantiles: Sequence[float] = (),
+        skip_lookback: int | None = None,
+        skip_season: int = 1,
     ) -> None:
         super().__init__()
         owner = type(self).__name__
@@ -208,6 +256,11 @@ class RecurrentForecaster(nn.Module):
             n_quantiles=max(1, len(self.quantiles)),
             median_index=self.quantiles.index(0.5) if self.quantiles else 0,
         )
+        self.skip = None
+        if skip_lookback is not None:
+            lookback = check_positive_int(owner, "skip_lookback", skip_lookback)
+            season = check_positive_int(owner, "skip_season", skip_season)
+            self.skip = SeasonalSkip(lookback, self.horizon, season)
 
     def build_encoder(self) -> nn.Module:
         raise NotImplementedError
@@ -233,4 +286,10 @@ class RecurrentForecaster(nn.Module):
             h_n = h_n[0]
         directions = 2 if getattr(self.encoder, "bidirectional", False) else 1
         summary = h_n[-directions:].transpose(0, 1).reshape(x.shape[0], -1)  # (B, D * H)
-        return self.decoder(summary, future, static, categories)
+        forecast = self.decoder(summary, future, static, categories)
+        if self.skip is None:
+            return forecast
+        levels = max(1, len(self.quantiles))
+        forecast = forecast.view(x.shape[0], self.horizon, self.num_targets, levels)
+        # The skip moves every quantile level alike: they stay in order.
+        return (forecast + self.skip(x[:, :, : self.num_targets]).unsqueeze(-1)).flatten(2)

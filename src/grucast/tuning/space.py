@@ -50,6 +50,7 @@ DEFAULT_SPACE: dict[str, dict[str, Any]] = {
     "lr": {"low": 1e-4, "high": 1e-2, "log": True},
     "batch_size": {"choices": [64, 128, 256, 512]},
     "window_norm": {"choices": ["none", "last", "mean_std"]},
+    "skip": {"choices": ["none", "seasonal"]},
     "loss": {"choices": ["mae", "mse", "huber"]},
 }
 

@@ -74,7 +74,7 @@ def test_every_auto_is_resolved_once_and_recorded(tmp_path):
     forecaster.save(tmp_path / "run")
     config = json.loads((tmp_path / "run" / "config.json").read_text())["settings"]
     assert config["window_norm"] == "last" and config["calendar"] == ["hour", "day_of_week"]
-    assert config["lookback"] == 168 and config["season"] == 24
+    assert config["lookback"] == 168 and config["season"] == 24 and config["skip"] == "seasonal"
     machine = {"accelerator", "devices", "strategy", "backend"}  # "auto" there belongs to the machine, not the data
     assert [key for key, value in config.items() if value in ("auto", None) and key not in machine] == [
         # None: no quantile head, no cap, trackers inside the run folder; not "decide later"
@@ -85,6 +85,32 @@ def test_every_auto_is_resolved_once_and_recorded(tmp_path):
     assert pipeline["window_norm"] == "last" and pipeline["lookback"] == 168
     # What the user asked for is unchanged: the estimator's parameters stay "auto".
     assert forecaster.window_norm == "auto" and forecaster.lookback is None
+
+
+def test_the_skip_is_seasonal_where_the_season_is_longer_than_one_step(tmp_path):
+    hourly = trending_hours(24 * 10)
+    # Season 24: a linear map of the 168-row window, started as seasonal naive.
+    fitted = Forecaster(**FAST, lookback=48).fit(hourly)
+    assert fitted.settings_.skip == "seasonal"
+    weight = fitted.module_.model.skip.linear.weight
+    assert weight.shape == (24, 48)
+    years = pd.DataFrame({"year": np.arange(1990, 2030), "sales": np.linspace(10, 50, 40)})
+    yearly = from_dataframe(years, time_col="year", target="sales", time_format="step")
+    # One step per season (no season): no skip unless asked for.
+    plain = Forecaster(**FAST, horizon=3, test_size=3, lookback=6).fit(yearly)
+    assert plain.settings_.season == 1 and plain.settings_.skip == "none" and plain.module_.model.skip is None
+    asked = Forecaster(**FAST, horizon=3, test_size=3, lookback=6, skip="seasonal").fit(yearly)
+    assert asked.module_.model.skip.linear.weight.detach().argmax(dim=1).tolist() == [5, 5, 5]  # the last value
+    off = Forecaster(**FAST, lookback=48, skip="none").fit(hourly)
+    assert off.settings_.skip == "none" and off.module_.model.skip is None
+    # A run folder written before the skip existed has no "skip": it loads as trained, without one.
+    off.save(tmp_path / "old")
+    config = json.loads((tmp_path / "old" / "config.json").read_text())
+    del config["settings"]["skip"]
+    (tmp_path / "old" / "config.json").write_text(json.dumps(config))
+    loaded = Forecaster.load(tmp_path / "old")
+    assert loaded.settings_.skip == "none"
+    pd.testing.assert_frame_equal(loaded.predict(hourly), off.predict(hourly))
 
 
 def test_backtest_refits_reuse_the_fitted_resolution(monkeypatch):

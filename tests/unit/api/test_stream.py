@@ -29,7 +29,7 @@ def long_rows(begin: int, end: int, series=CHANNELS) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def model():
     return Forecaster("gru", lookback=36, horizon=6, hidden_size=12, num_layers=2, epochs=1, max_batches=4,
-                      window_norm="none", progress=False, accelerator="cpu", threads=1).fit(upto(START))
+                      window_norm="none", skip="none", progress=False, accelerator="cpu", threads=1).fit(upto(START))
 
 
 def test_exact_stream_equals_predict_on_the_extended_history(model):
@@ -61,12 +61,16 @@ def test_stateful_stream_starts_exact_then_carries_its_state(model):
     assert 0 < max(gaps) < 0.05 * FRAME["global_active_power"].abs().mean()
 
 
-def test_stateful_refuses_window_normalised_models():
+def test_stateful_refuses_window_normalised_models_and_the_seasonal_skip():
     model = Forecaster("gru", lookback=36, horizon=6, hidden_size=8, num_layers=1, epochs=1, max_batches=2,
                        window_norm="last", progress=False, accelerator="cpu", threads=1).fit(upto(START))
-    with pytest.raises(InputError, match=r"stateful streaming carries one state forward, but window_norm='last' "
-                                         r"rescales every window by its own rows; use mode='exact'"):
+    assert model.settings_.skip == "seasonal"  # 'auto' on hourly data (season 24)
+    with pytest.raises(InputError) as refused:
         model.stream(upto(START), mode="stateful")
+    assert str(refused.value) == (
+        "stateful streaming carries one state forward, but window_norm='last' rescales every window by its own rows; "
+        "skip='seasonal' reads the last 36 rows at once; use mode='exact' (or train with window_norm='none', "
+        "skip='none' and a one-directional model)")
 
 
 @pytest.mark.parametrize("rows, message", [

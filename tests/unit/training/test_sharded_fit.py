@@ -17,9 +17,11 @@ from grucast.data import read_series
 
 READ = dict(time_col="day", target="y", series_col="id")
 # No dropout (its masks are drawn per process) and float32 throughout: the steps differ
-# from one process's only in the order of the additions.
+# from one process's only in the order of the additions. No seasonal skip: with it,
+# that order moved one weight by 0.5 % over 3 epochs at lr 0.01.
 PARAMS = dict(model="gru", lookback=14, horizon=7, test_size=14, val_size=14, hidden_size=8, num_layers=1,
-              epochs=3, batch_size=32, lr=0.01, dropout=0.0, progress=False, accelerator="cpu", threads=1, seed=3)
+              epochs=3, batch_size=32, lr=0.01, dropout=0.0, skip="none", progress=False, accelerator="cpu",
+              threads=1, seed=3)
 
 
 def _summary(forecaster, scores):

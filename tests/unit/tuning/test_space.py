@@ -28,7 +28,7 @@ lookback: {low: 1, high: 3, unit: season}
 def test_the_default_space_searches_the_settings_that_decide_a_gru():
     space = default_space()
     assert space.names == ("model", "hidden_size", "num_layers", "dropout", "lookback", "lr", "batch_size",
-                           "window_norm", "loss")
+                           "window_norm", "skip", "loss")
     assert space.to_dict() == DEFAULT_SPACE
     assert space.to_dict()["lookback"] == {"low": 1, "high": 7, "unit": "season"}
 
@@ -56,7 +56,7 @@ def test_a_season_unit_draws_whole_seasons_in_steps():
 
 def test_settings_left_out_are_removed_by_without():
     assert default_space().without(frozenset({"model", "lr"})).names == (
-        "hidden_size", "num_layers", "dropout", "lookback", "batch_size", "window_norm", "loss")
+        "hidden_size", "num_layers", "dropout", "lookback", "batch_size", "window_norm", "skip", "loss")
 
 
 REFUSED = {
