@@ -7,9 +7,9 @@ help from the same fields), and the keys of a run's ``config.json``. Constructin
 one checks every value once, with the shared checks of :mod:`grucast.checks`; the
 layers below trust it.
 
-Five settings may say "decide from the data": ``lookback`` and ``horizon``
-(``None``), ``window_norm``, ``calendar`` and ``skip`` (``"auto"``) and ``season``
-(``None``).
+Six settings may say "decide from the data": ``lookback`` and ``horizon``
+(``None``), ``window_norm``, ``calendar``, ``skip`` and ``loss`` (``"auto"``) and
+``season`` (``None``).
 They are resolved once, when a :class:`~grucast.data.WindowPipeline` is fitted,
 and :meth:`Settings.resolved` returns the copy with the values chosen, which is
 what a run folder records. The hardware settings ``accelerator``, ``devices`` and
@@ -28,7 +28,7 @@ from grucast.data.pipeline import WindowPipeline
 from grucast.data.scaling import SCALER_KINDS
 from grucast.data.window_norm import WINDOW_NORMS
 from grucast.errors import InputError, option
-from grucast.models.losses import LOSSES
+from grucast.models.losses import LOSS_NAMES
 from grucast.models.base import RecurrentForecaster
 from grucast.models.gru import GRUForecaster
 from grucast.models.registry import MODELS, build_model
@@ -137,8 +137,10 @@ class Settings:
         1.0, checks.Real(low=0, optional=True), "Clip the gradient norm to this value (0: no clipping).",
         group="training")
     loss: str = setting(
-        "mae", checks.Choice(choices=tuple(LOSSES)),
-        "Training loss on scaled values (mae: the median forecast, robust to spikes).", group="training")
+        "auto", checks.Choice(choices=("auto", *LOSS_NAMES)),
+        "Training loss on scaled values: mae (the median forecast, robust to spikes), mse, huber, or mase (each "
+        "window's MAE over its own seasonal naive error); 'auto': mase where the season is longer than one step, "
+        "else mae.", group="training")
     precision: str = setting(
         "32", checks.Choice(choices=PRECISIONS),
         "Arithmetic: '32' float32; 'bf16-mixed' bfloat16 matmuls with float32 state (CPUs with bf16, GPUs); "
@@ -221,6 +223,7 @@ class Settings:
             calendar=pipeline.calendar_,
             season=pipeline.season_,
             skip=("seasonal" if pipeline.season_ > 1 else "none") if self.skip == "auto" else self.skip,
+            loss=("mase" if pipeline.season_ > 1 else "mae") if self.loss == "auto" else self.loss,
         )
 
     def make_model(self, pipeline: WindowPipeline) -> RecurrentForecaster:
@@ -265,7 +268,8 @@ class Settings:
     @property
     def is_resolved(self) -> bool:
         """True when nothing is left to decide from the data."""
-        return None not in (self.lookback, self.horizon, self.season) and "auto" not in (self.window_norm, self.calendar, self.skip)
+        return None not in (self.lookback, self.horizon, self.season) and "auto" not in (
+            self.window_norm, self.calendar, self.skip, self.loss)
 
 
 def names() -> tuple[str, ...]:

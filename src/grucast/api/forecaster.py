@@ -267,6 +267,8 @@ class Forecaster:
         windows = pipeline.transform(data, stride=given.stride)
         training = {name: getattr(given, name) for name in _settings.names()
                     if _settings.describe(name)["group"] == "training"}
+        if training["loss"] == "auto":  # decided from the data when the model was first fitted
+            training["loss"] = fitted.loss
         settings = fitted.replace(**training)
         module = ForecastModule(self.module_.model.train(), settings)
         return self._train(module, pipeline, windows, settings, run_dir, callbacks, checkpoints, resume)

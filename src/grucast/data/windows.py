@@ -87,6 +87,8 @@ class WindowDataset(Dataset):
         * **offset**, **scale**: ``(B, 1, 1)`` window normalisation, undone by
           ``forecast * scale + offset``.
         * **static**, **categories**: ``(B, n_static)`` and ``(B, C)``, when given.
+        * **observed**: ``(B, L)`` bool, False on input rows before a series' first
+          row, when some window of the dataset has such rows.
     """
 
     def __init__(
@@ -198,6 +200,7 @@ class WindowDataset(Dataset):
             y = (y - offset) / scale
         out = {
             "x": x,
+            **({"observed": observed} if observed is not None else {}),
             "y": y.contiguous(),
             "known_future": known_future.contiguous(),
             "series": series,

@@ -9,7 +9,7 @@ import lightning.pytorch as pl
 import torch
 from torch import Tensor, nn
 
-from grucast.models.losses import LOSSES, pinball_loss
+from grucast.models.losses import LOSS_NAMES, LOSSES, pinball_loss, seasonal_scaled_error
 from grucast.models.rollout import recursive_forecast
 from grucast.settings import Settings
 
@@ -40,7 +40,8 @@ class ForecastModule(pl.LightningModule):
         self.horizon = settings.horizon
         self.multi_step = settings.multi_step
         self.monitor = monitor
-        self._loss = LOSSES[settings.loss]
+        if settings.loss not in LOSS_NAMES:
+            raise ValueError(f"loss {settings.loss!r} is not resolved: fit a pipeline and call resolved() first")
         self.register_buffer("levels", torch.tensor(settings.quantiles or (), dtype=torch.float32), persistent=False)
 
     def forward(self, batch: Mapping[str, Tensor]) -> Tensor:
@@ -62,7 +63,11 @@ class ForecastModule(pl.LightningModule):
         target = batch["y"][:, : prediction.shape[1]]
         if len(self.levels):
             return pinball_loss(prediction, target, self.levels)
-        return self._loss(prediction, target)
+        if self.settings.loss == "mase":
+            return seasonal_scaled_error(
+                prediction, target, batch["x"][:, :, 0], self.settings.season, batch.get("observed")
+            )
+        return LOSSES[self.settings.loss](prediction, target)
 
     def _weighted(self, batch: Mapping[str, Tensor]) -> tuple[Tensor, int]:
         """The batch's loss, and the batch size it stands for.

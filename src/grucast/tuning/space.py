@@ -51,7 +51,7 @@ DEFAULT_SPACE: dict[str, dict[str, Any]] = {
     "batch_size": {"choices": [64, 128, 256, 512]},
     "window_norm": {"choices": ["none", "last", "mean_std"]},
     "skip": {"choices": ["none", "seasonal"]},
-    "loss": {"choices": ["mae", "mse", "huber"]},
+    "loss": {"choices": ["mae", "mse", "huber", "mase"]},
 }
 
 _KEYS = {"choices", "low", "high", "log", "step", "unit"}

@@ -63,7 +63,7 @@ def test_a_static_label_is_used():
         # Window-relative inputs ("last"): a per-series scaler alone would give the sign away, since the
         # flat night sits below an "up" series' mean and above a "down" series' mean.
         forecaster = Forecaster(lookback=6, horizon=6, hidden_size=16, epochs=12, calendar=("hour",),
-                                window_norm="last", test_size=24 * 6, val_size=24 * 3, **FAST)
+                                window_norm="last", loss="mae", test_size=24 * 6, val_size=24 * 3, **FAST)
         forecaster.fit(bumps(with_static))
         scores[with_static] = forecaster.evaluate().model.overall["mae"]
     # Without the label, a bump that starts in the horizon has an unknown sign.

@@ -23,7 +23,7 @@ def train(devices: int, strategy: str, run_dir: str) -> torch.Tensor:
     model = build_model("gru", input_size=1, horizon=3, hidden_size=16, num_layers=1)
     config = Settings(
         lookback=20, horizon=3, epochs=2, batch_size=64, lr=0.01, progress=False, accelerator="cpu",
-        devices=devices, strategy=strategy, patience=0, lr_schedule="none", threads=1,
+        devices=devices, strategy=strategy, patience=0, lr_schedule="none", threads=1, loss="mae",
     )
     module = ForecastModule(model, config)
     fit_module(module, windows.train, windows.val, config, run_dir)

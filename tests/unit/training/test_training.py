@@ -111,7 +111,7 @@ def test_ranks_split_every_global_batch(monkeypatch, world):
 def test_settings_errors():
     with pytest.raises(InputError, match=r"^lr must be a number > 0, got 0$"):
         Settings(lr=0)
-    with pytest.raises(InputError, match=r"^loss must be one of mae, mse, huber, got 'l3'$"):
+    with pytest.raises(InputError, match=r"^loss must be one of auto, mae, mse, huber, mase, got 'l3'$"):
         Settings(loss="l3")
     with pytest.raises(InputError, match=r"^unknown setting\(s\) epoch; known ones are model, lookback, horizon"):
         Settings.from_dict({"epoch": 3})
