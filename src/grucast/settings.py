@@ -39,6 +39,7 @@ PRECISIONS: tuple[str, ...] = ("32", "bf16-mixed", "16-mixed")
 
 #: Learning-rate schedules (see :class:`grucast.training.ForecastModule`).
 LR_SCHEDULES: tuple[str, ...] = ("plateau", "cosine", "none")
+#: The linear path from the window to the forecast (see :class:`grucast.models.base.SeasonalSkip`).
 SKIPS: tuple[str, ...] = ("auto", "seasonal", "none")
 #: Lightning accelerators grucast accepts.
 ACCELERATORS: tuple[str, ...] = ("auto", "cpu", "gpu", "cuda", "mps")
