@@ -217,14 +217,15 @@ class Settings:
 
     def resolved(self, pipeline: WindowPipeline) -> Settings:
         """A copy with every "decide from the data" setting as a fitted pipeline chose it."""
+        seasonal = pipeline.season_ > 1  # the skip and the loss refer to a season only where there is one
         return self.replace(
             lookback=pipeline.lookback_,
             horizon=pipeline.horizon_,
             window_norm=pipeline.window_norm_,
             calendar=pipeline.calendar_,
             season=pipeline.season_,
-            skip=("seasonal" if pipeline.season_ > 1 else "none") if self.skip == "auto" else self.skip,
-            loss=("mase" if pipeline.season_ > 1 else "mae") if self.loss == "auto" else self.loss,
+            skip=("seasonal" if seasonal else "none") if self.skip == "auto" else self.skip,
+            loss=("mase" if seasonal else "mae") if self.loss == "auto" else self.loss,
         )
 
     def make_model(self, pipeline: WindowPipeline) -> RecurrentForecaster:
