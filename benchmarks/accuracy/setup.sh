@@ -26,7 +26,7 @@ build_kernel() {
     # is shared by every checkout on the machine, and another checkout's kernel sources
     # would make a timed run recompile.
     TORCH_EXTENSIONS_DIR="$venv/torch_extensions" \
-        "$venv/bin/python" -c 'from grucast.nn.kernels import build; raise SystemExit(build())'
+        "$venv/bin/python" -c 'from grucast.runtime.extensions import build; raise SystemExit(build())'
 }
 
 if [[ -f "$stamp" && "$stamp" -nt "$here/requirements.txt" && "$stamp" -nt "$constraints" ]]; then

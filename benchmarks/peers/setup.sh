@@ -17,7 +17,7 @@ stamp="$venv/.peers-installed"
 build_kernel() {
     # Compile grucast's fused GRU kernel now (a no-op when the cached build matches the
     # source), so that no benchmark run times the compiler.
-    "$venv/bin/python" -c 'from grucast.nn.kernels import build; raise SystemExit(build())'
+    "$venv/bin/python" -c 'from grucast.runtime.extensions import build; raise SystemExit(build())'
 }
 
 if [[ -f "$stamp" && "$stamp" -nt "$here/requirements.txt" && "$stamp" -nt "$here/constraints.txt" ]]; then
