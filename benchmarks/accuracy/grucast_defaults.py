@@ -86,6 +86,7 @@ def main() -> None:
         "naive": scores["baselines"]["naive"]["mase"],
         "resolved": {key: getattr(resolved, key) for key in ("lookback", "window_norm", "season", "epochs")},
         "epochs_run": forecaster.fit_result_.epochs_run,
+        "best_epoch": forecaster.fit_result_.best_epoch,
     }
     print(json.dumps(row))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -116,12 +116,13 @@ def train_run(
             shutil.rmtree(folder / "checkpoints", ignore_errors=True)  # model.safetensors holds the best weights
             result = forecaster.fit_result_
             settings = forecaster.settings_
-            notes = data_notes + engine_notes(forecaster) + interval_notes(forecaster)
+            notes = data_notes + engine_notes(forecaster) + training_notes(forecaster) + interval_notes(forecaster)
             metrics = {
                 **scores.to_dict(),
                 "train_seconds": result.train_seconds,
                 "epochs_run": result.epochs_run,
                 "best_epoch": result.best_epoch,
+                "optimiser_steps": result.steps,
                 "model_name": settings.model,
                 "parameters": count_parameters(forecaster),
                 "lookback": settings.lookback,
@@ -170,6 +171,18 @@ def engine_notes(forecaster: Forecaster) -> list[str]:
         engine = model.gru_engine("cuda" if on_gpu else "cpu")
         notes.insert(0, f"the GRU ran on {ENGINE_NOTES[engine]}")
     return notes
+
+
+def training_notes(forecaster: Forecaster) -> list[str]:
+    """A note when training reached its last epoch still improving: the epoch limit, not the data, stopped it."""
+    result = forecaster.fit_result_
+    last = result.epochs_run - 1
+    if result.best_epoch is None or result.best_epoch != last or result.epochs_run < forecaster.settings_.epochs:
+        return []
+    return [
+        f"the {result.monitor.replace('_', ' ')} was still falling in the last of the {result.epochs_run} epochs "
+        f"({result.steps} optimiser steps): more training ({option('epochs')}) may lower it further"
+    ]
 
 
 def interval_notes(forecaster: Forecaster) -> list[str]:

@@ -54,6 +54,7 @@ class FitResult:
         log_dir: where Lightning's CSV log lives (``metrics.csv``).
         global_rank: this process's rank in data-parallel training (0 alone, and
             in the process that writes the run's files).
+        steps: optimiser steps taken, over every epoch (a resumed run's earlier ones included).
     """
 
     train_seconds: float
@@ -64,6 +65,7 @@ class FitResult:
     history: list[dict[str, float]] = field(default_factory=list)
     log_dir: Path | None = None
     global_rank: int = 0
+    steps: int = 0
 
 
 def run_name(run_dir: Path) -> str:
@@ -327,6 +329,7 @@ def fit_module(
         history=history,
         log_dir=log_dir,
         global_rank=int(trainer.global_rank),
+        steps=int(trainer.global_step),
     )
 
 

@@ -291,3 +291,29 @@ def test_prediction_in_chunks_of_series_equals_one_batch_of_all(six_series, monk
     assert (chunked.time == reference.time).all() and (chunked.step == reference.step).all()
     for column in ("value", "lower", "upper"):
         np.testing.assert_allclose(chunked[column].to_numpy(), reference[column].to_numpy(), rtol=1e-6, atol=1e-9)
+
+
+def test_the_fit_counts_its_optimiser_steps(fitted):
+    forecaster, _ = fitted
+    batches = -(-len(forecaster.windows_.train) // forecaster.settings_.batch_size)  # the last batch is partial
+    result = forecaster.fit_result_
+    assert result.steps == result.epochs_run * batches
+
+
+def test_a_note_says_when_the_last_epoch_was_still_the_best():
+    from types import SimpleNamespace
+
+    from grucast.api.runs import training_notes
+    from grucast.training.fit import FitResult
+
+    def notes(epochs_run: int, best_epoch: int, epochs: int = 20) -> list[str]:
+        result = FitResult(train_seconds=1.0, epochs_run=epochs_run, best_epoch=best_epoch, best_loss=0.5,
+                           monitor="val_loss", steps=epochs_run * 6)
+        return training_notes(SimpleNamespace(fit_result_=result, settings_=SimpleNamespace(epochs=epochs)))
+
+    assert notes(20, 19) == [
+        "the val loss was still falling in the last of the 20 epochs (120 optimiser steps): more training "
+        "(epochs) may lower it further"
+    ]
+    assert notes(20, 14) == []  # it had stopped improving
+    assert notes(12, 11, epochs=20) == []  # stopped early on another criterion: not the epoch limit
