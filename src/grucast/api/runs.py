@@ -180,7 +180,7 @@ def training_notes(forecaster: Forecaster) -> list[str]:
     if result.best_epoch is None or result.best_epoch != last or result.epochs_run < forecaster.settings_.epochs:
         return []
     return [
-        f"the {result.monitor.replace('_', ' ')} was still falling in the last of the {result.epochs_run} epochs "
+        f"the {'validation' if result.monitor == 'val_loss' else 'training'} loss was still falling in the last of the {result.epochs_run} epochs "
         f"({result.steps} optimiser steps): more training ({option('epochs')}) may lower it further"
     ]
 

@@ -312,7 +312,7 @@ def test_a_note_says_when_the_last_epoch_was_still_the_best():
         return training_notes(SimpleNamespace(fit_result_=result, settings_=SimpleNamespace(epochs=epochs)))
 
     assert notes(20, 19) == [
-        "the val loss was still falling in the last of the 20 epochs (120 optimiser steps): more training "
+        "the validation loss was still falling in the last of the 20 epochs (120 optimiser steps): more training "
         "(epochs) may lower it further"
     ]
     assert notes(20, 14) == []  # it had stopped improving
