@@ -23,6 +23,16 @@ def test_train_writes_the_run_folder_and_the_metrics_contract(trained_run, load_
     assert set(metrics["baselines"]) == {"naive", "seasonal_naive"}
     assert all(set(v) == METRICS for v in metrics["baselines"].values())
     assert metrics["train_seconds"] > 0
+    # Every epoch has the same number of batches; the report quotes the count.
+    steps, epochs = metrics["optimiser_steps"], metrics["epochs_run"]
+    assert steps > 0 and steps % epochs == 0
+    assert f"{epochs} epochs (best: {metrics['best_epoch']}), {steps:,} optimiser steps" in (
+        trained_run / "report.md").read_text()
+    epoch_limit = metrics["best_epoch"] == epochs - 1 and epochs == json.loads(
+        (trained_run / "config.json").read_text())["settings"]["epochs"]
+    limit_notes = [note for note in metrics["notes"] if "was still falling" in note]
+    assert limit_notes == ([f"the validation loss was still falling in the last of the {epochs} epochs ({steps} "
+                            "optimiser steps): more training (--epochs) may lower it further"] if epoch_limit else [])
     for name in ("config.json", "pipeline.json", "intervals.json", "model.safetensors", "forecasts.csv",
                  "future.csv", "report.md", "logs/metrics.csv", "plots/loss_curves.png", "plots/horizon_mae.png"):
         assert (trained_run / name).exists(), name

@@ -216,7 +216,7 @@ def _report_text(
         "training part: below 1 beats that naive forecast on its own training data.",
         "",
         f"Training: {metrics['train_seconds']:.1f} s, {metrics['epochs_run']} epochs "
-        f"(best: {metrics['best_epoch']}), {metrics.get('optimiser_steps', 0):,} optimiser steps, "
+        f"(best: {metrics['best_epoch']}), {metrics['optimiser_steps']:,} optimiser steps, "
         f"{metrics['parameters']:,} parameters. " + _interval_sentence(forecaster, metrics),
         "",
     ]

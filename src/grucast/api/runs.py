@@ -176,12 +176,12 @@ def engine_notes(forecaster: Forecaster) -> list[str]:
 def training_notes(forecaster: Forecaster) -> list[str]:
     """A note when training reached its last epoch still improving: the epoch limit, not the data, stopped it."""
     result = forecaster.fit_result_
-    last = result.epochs_run - 1
-    if result.best_epoch is None or result.best_epoch != last or result.epochs_run < forecaster.settings_.epochs:
+    if result.best_epoch != result.epochs_run - 1 or result.epochs_run < forecaster.settings_.epochs:
         return []
+    loss = "validation" if result.monitor == "val_loss" else "training"
     return [
-        f"the {'validation' if result.monitor == 'val_loss' else 'training'} loss was still falling in the last of the {result.epochs_run} epochs "
-        f"({result.steps} optimiser steps): more training ({option('epochs')}) may lower it further"
+        f"the {loss} loss was still falling in the last of the {result.epochs_run} epochs ({result.steps} optimiser "
+        f"steps): more training ({option('epochs')}) may lower it further"
     ]
 
 
