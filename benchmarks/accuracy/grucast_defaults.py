@@ -27,6 +27,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
 
 from subsets import load_subset  # noqa: E402
+
+if TYPE_CHECKING:
+    from grucast.data import SeriesSet
 
 RESULTS = Path(__file__).parents[1] / "results" / "accuracy_grucast_defaults.jsonl"
 
@@ -53,28 +57,49 @@ def as_table(key: str) -> tuple[pd.DataFrame, int, str]:
     return pd.concat(parts, ignore_index=True), subset.horizon, subset.freq
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("subset")
-    parser.add_argument("--label", default="default")
-    parser.add_argument("--settings", default="{}", help="Further Forecaster keyword arguments, as JSON.")
-    args = parser.parse_args()
-    settings = json.loads(args.settings)
-
-    from grucast.api import Forecaster
+def subset_series(key: str) -> tuple[SeriesSet, int]:
+    """The subset as grucast reads it (its synthetic dates' warnings silenced) and its horizon."""
     from grucast.data import from_dataframe
 
-    frame, horizon, freq = as_table(args.subset)
+    frame, horizon, freq = as_table(key)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         data = from_dataframe(
             frame, time_col="date", target="y", series_col="id", time_format="step" if freq == "step" else None
         )
-        start = time.perf_counter()
-        forecaster = Forecaster(horizon=horizon, test_size=horizon, **settings).fit(data)
-        scores = forecaster.evaluate(data).to_dict()
+    return data, horizon
+
+
+def probe_parser(description: str, label: str) -> argparse.ArgumentParser:
+    """The arguments every per-subset probe takes: the subset, a label and more settings."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("subset")
+    parser.add_argument("--label", default=label)
+    parser.add_argument("--settings", default="{}", help="Further Forecaster keyword arguments, as JSON.")
+    return parser
+
+
+def append_row(path: Path, row: dict) -> None:
+    """Print one result row and append it to the JSON-lines file ``path``."""
+    print(json.dumps(row), flush=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        handle.write(json.dumps(row) + "\n")
+
+
+def main() -> None:
+    args = probe_parser(__doc__.splitlines()[0], "default").parse_args()
+    settings = json.loads(args.settings)
+
+    from grucast.api import Forecaster
+
+    data, horizon = subset_series(args.subset)
+    warnings.simplefilter("ignore")
+    start = time.perf_counter()
+    forecaster = Forecaster(horizon=horizon, test_size=horizon, **settings).fit(data)
+    scores = forecaster.evaluate(data).to_dict()
     resolved = forecaster.settings_
-    row = {
+    append_row(RESULTS, {
         "subset": args.subset,
         "label": args.label,
         "settings": settings,
@@ -87,11 +112,7 @@ def main() -> None:
         "resolved": {key: getattr(resolved, key) for key in ("lookback", "window_norm", "season", "epochs")},
         "epochs_run": forecaster.fit_result_.epochs_run,
         "best_epoch": forecaster.fit_result_.best_epoch,
-    }
-    print(json.dumps(row))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("a") as handle:
-        handle.write(json.dumps(row) + "\n")
+    })
 
 
 if __name__ == "__main__":

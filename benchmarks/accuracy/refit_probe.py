@@ -26,7 +26,6 @@ ratio of the model's MASE to seasonal naive's before (``ratio_first``) and after
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import sys
@@ -34,17 +33,22 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from grucast_defaults import as_table  # noqa: E402
+from grucast_defaults import append_row, probe_parser, subset_series  # noqa: E402
+
+if TYPE_CHECKING:
+    from grucast.api import Forecaster
+    from grucast.data.windows import WindowDataset
 
 RESULTS = Path(__file__).parents[1] / "results" / "accuracy_refit.jsonl"
 
 
-def training_and_validation_windows(forecaster):  # noqa: ANN001, ANN201
+def training_and_validation_windows(forecaster: Forecaster) -> WindowDataset:
     """The windows whose targets lie in the training or validation rows of each series."""
     from grucast.data.windows import WindowDataset
 
@@ -61,55 +65,43 @@ def training_and_validation_windows(forecaster):  # noqa: ANN001, ANN201
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("subset")
+    parser = probe_parser(__doc__.splitlines()[0], "refit")
     parser.add_argument("--mode", default="scratch", help="scratch, or tune:EPOCHS:LR_FACTOR")
-    parser.add_argument("--label", default="refit")
-    parser.add_argument("--settings", default="{}", help="Further Forecaster keyword arguments, as JSON.")
     args = parser.parse_args()
     settings = json.loads(args.settings)
 
     from grucast.api import Forecaster
-    from grucast.data import from_dataframe
     from grucast.training.fit import fit_module
     from grucast.training.module import ForecastModule
 
-    frame, horizon, freq = as_table(args.subset)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        data = from_dataframe(
-            frame, time_col="date", target="y", series_col="id", time_format="step" if freq == "step" else None
-        )
-        start = time.perf_counter()
-        forecaster = Forecaster(horizon=horizon, test_size=horizon, **settings).fit(data)
-        first = forecaster.evaluate(data).to_dict()
-        first_seconds = time.perf_counter() - start
-        fitted, pipeline, best = forecaster.settings_, forecaster.pipeline_, forecaster.fit_result_.best_epoch
-        every_row = training_and_validation_windows(forecaster)
-        if args.mode == "scratch":
-            again = fitted.replace(epochs=best + 1, patience=0)
-            torch.manual_seed(fitted.seed)
-            module = ForecastModule(fitted.make_model(pipeline), again)
-        else:
-            _, epochs, factor = args.mode.split(":")
-            again = fitted.replace(epochs=int(epochs), patience=0, lr=fitted.lr * float(factor))
-            module = ForecastModule(forecaster.module_.model.train(), again)
-        refit = fit_module(module, every_row, None, again, Path(tempfile.mkdtemp(prefix="grucast-refit-")))
-        forecaster.module_ = module.cpu().eval()
-        second = forecaster.evaluate(data).to_dict()
+    data, horizon = subset_series(args.subset)
+    warnings.simplefilter("ignore")
+    start = time.perf_counter()
+    forecaster = Forecaster(horizon=horizon, test_size=horizon, **settings).fit(data)
+    first = forecaster.evaluate(data).to_dict()
+    first_seconds = time.perf_counter() - start
+    fitted, pipeline, best = forecaster.settings_, forecaster.pipeline_, forecaster.fit_result_.best_epoch
+    every_row = training_and_validation_windows(forecaster)
+    if args.mode == "scratch":
+        again = fitted.replace(epochs=best + 1, patience=0)
+        torch.manual_seed(fitted.seed)
+        module = ForecastModule(fitted.make_model(pipeline), again)
+    else:
+        _, epochs, factor = args.mode.split(":")
+        again = fitted.replace(epochs=int(epochs), patience=0, lr=fitted.lr * float(factor))
+        module = ForecastModule(forecaster.module_.model.train(), again)
+    refit = fit_module(module, every_row, None, again, Path(tempfile.mkdtemp(prefix="grucast-refit-")))
+    forecaster.module_ = module.cpu().eval()
+    second = forecaster.evaluate(data).to_dict()
     naive = first["baselines"]["seasonal_naive"]["mase"]
-    row = {
+    append_row(RESULTS, {
         "subset": args.subset, "label": args.label, "mode": args.mode, "settings": settings,
         "seconds_first": round(first_seconds, 1), "seconds": round(time.perf_counter() - start, 1),
         "best_epoch": best, "train_windows": len(forecaster.windows_.train), "all_windows": len(every_row),
         "refit_epochs": refit.epochs_run, "mase_first": first["model"]["mase"], "mase": second["model"]["mase"],
         "seasonal_naive": naive, "ratio_first": round(first["model"]["mase"] / naive, 4),
         "ratio": round(second["model"]["mase"] / naive, 4),
-    }
-    print(json.dumps(row))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("a") as handle:
-        handle.write(json.dumps(row) + "\n")
+    })
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ Each run appends one JSON line to ``benchmarks/results/accuracy_sampling.jsonl``
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -32,7 +31,7 @@ from torch.utils.data import DataLoader, Sampler
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from grucast_defaults import as_table  # noqa: E402
+from grucast_defaults import append_row, probe_parser, subset_series  # noqa: E402
 
 RESULTS = Path(__file__).parents[1] / "results" / "accuracy_sampling.jsonl"
 
@@ -75,38 +74,26 @@ def use_balanced_batches(power: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("subset")
+    parser = probe_parser(__doc__.splitlines()[0], "balanced")
     parser.add_argument("--power", type=float, default=1.0)
-    parser.add_argument("--label", default="balanced")
-    parser.add_argument("--settings", default="{}", help="Further Forecaster keyword arguments, as JSON.")
     args = parser.parse_args()
     settings = json.loads(args.settings)
 
     from grucast.api import Forecaster
-    from grucast.data import from_dataframe
 
     use_balanced_batches(args.power)
-    frame, horizon, freq = as_table(args.subset)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        data = from_dataframe(
-            frame, time_col="date", target="y", series_col="id", time_format="step" if freq == "step" else None
-        )
-        start = time.perf_counter()
-        forecaster = Forecaster(horizon=horizon, test_size=horizon, **settings).fit(data)
-        scores = forecaster.evaluate(data).to_dict()
+    data, horizon = subset_series(args.subset)
+    warnings.simplefilter("ignore")
+    start = time.perf_counter()
+    forecaster = Forecaster(horizon=horizon, test_size=horizon, **settings).fit(data)
+    scores = forecaster.evaluate(data).to_dict()
     naive = scores["baselines"]["seasonal_naive"]["mase"]
-    row = {
+    append_row(RESULTS, {
         "subset": args.subset, "label": args.label, "power": args.power, "settings": settings,
         "seconds": round(time.perf_counter() - start, 1), "epochs_run": forecaster.fit_result_.epochs_run,
         "best_epoch": forecaster.fit_result_.best_epoch, "mase": scores["model"]["mase"], "seasonal_naive": naive,
         "ratio": round(scores["model"]["mase"] / naive, 4),
-    }
-    print(json.dumps(row))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("a") as handle:
-        handle.write(json.dumps(row) + "\n")
+    })
 
 
 if __name__ == "__main__":

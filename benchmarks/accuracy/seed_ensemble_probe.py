@@ -12,7 +12,6 @@ Each ensemble size appends one JSON line to ``benchmarks/results/accuracy_seed_e
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 import warnings
@@ -22,22 +21,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from grucast_defaults import as_table  # noqa: E402
+from grucast_defaults import append_row, subset_series  # noqa: E402
 
 RESULTS = Path(__file__).parents[1] / "results" / "accuracy_seed_ensemble.jsonl"
 
 
 def main() -> None:
     from grucast.api import Forecaster
-    from grucast.data import from_dataframe
     from grucast.evaluation import evaluate_many
 
     subset, seeds = sys.argv[1], [int(s) for s in sys.argv[2].split(",")]
-    frame, horizon, freq = as_table(subset)
+    data, horizon = subset_series(subset)
     warnings.simplefilter("ignore")
-    data = from_dataframe(
-        frame, time_col="date", target="y", series_col="id", time_format="step" if freq == "step" else None
-    )
     forecasts: list[np.ndarray] = []
     row: dict = {"subset": subset, "seeds": seeds, "single": [], "seconds": []}
     for seed in seeds:
@@ -60,9 +55,7 @@ def main() -> None:
         row["fits"] = len(forecasts)
         row["median"] = round(combined["median"].overall["mase"], 4)
         row["mean"] = round(combined["mean"].overall["mase"], 4)
-        print(json.dumps(row), flush=True)
-        with RESULTS.open("a") as handle:
-            handle.write(json.dumps(row) + "\n")
+        append_row(RESULTS, row)
 
 
 if __name__ == "__main__":
