@@ -217,7 +217,8 @@ def six_series():
 def _assert_metrics_close(a, b):
     for got, expected in ((a.overall, b.overall), *zip(a.per_series.values(), b.per_series.values()),
                           *zip(a.per_step.values(), b.per_step.values())):
-        assert got == {k: (None if v is None else pytest.approx(v, rel=1e-12)) for k, v in expected.items()}
+        # Up to float32 rounding: chunks make smaller batches, and matmul kernels may round those differently.
+        assert got == {k: (None if v is None else pytest.approx(v, rel=1e-6)) for k, v in expected.items()}
     assert list(a.per_series) == list(b.per_series) and a.notes == b.notes
 
 
@@ -251,7 +252,10 @@ def test_evaluation_in_small_chunks_equals_one_pass_over_every_window(six_series
     kept = w["in_frame"] | (w["series"] < 4)
     assert 0 < kept.sum() < len(kept)
     for key, values in report.windows.items():
-        np.testing.assert_array_equal(values, w[key][kept], err_msg=key)
+        if key in ("forecast", "lower", "upper"):  # computed in other batches: equal up to float32 rounding
+            np.testing.assert_allclose(values, w[key][kept], rtol=1e-6, err_msg=key)
+        else:
+            np.testing.assert_array_equal(values, w[key][kept], err_msg=key)
     frame = test_frame(whole.windows, six_series.windows_.data, 6)
     pd.testing.assert_frame_equal(test_frame(report.windows, six_series.windows_.data, 6), frame)
     # 30 test rows per series in 5 origins of 6 steps, the last ending at the series' end.

@@ -50,7 +50,9 @@ def test_a_new_series_is_scaled_from_its_own_history(three):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         alone = three.predict(household(TRAINED))
-    np.testing.assert_array_equal(got[got["series"] != NEW]["value"].to_numpy(), alone["value"].to_numpy())
+    # Equal up to float32 rounding: a batch of 3 or 4 windows may take different matmul kernels (MKL's
+    # small-batch paths round differently on some processors).
+    np.testing.assert_allclose(got[got["series"] != NEW]["value"].to_numpy(), alone["value"].to_numpy(), rtol=1e-6)
     assert three.pipeline_.series_ == tuple(TRAINED)  # the fitted pipeline is unchanged
 
 
