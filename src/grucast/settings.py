@@ -7,12 +7,14 @@ help from the same fields), and the keys of a run's ``config.json``. Constructin
 one checks every value once, with the shared checks of :mod:`grucast.checks`; the
 layers below trust it.
 
-Six settings may say "decide from the data": ``lookback`` and ``horizon``
-(``None``), ``window_norm``, ``calendar``, ``skip`` and ``loss`` (``"auto"``) and
-``season`` (``None``).
-They are resolved once, when a :class:`~grucast.data.WindowPipeline` is fitted,
-and :meth:`Settings.resolved` returns the copy with the values chosen, which is
-what a run folder records. The hardware settings ``accelerator``, ``devices`` and
+Seven settings may say "decide from the data": ``lookback`` and ``horizon``
+(``None``), ``window_norm``, ``calendar``, ``skip`` and ``loss`` (``"auto"``),
+``season`` and ``epochs`` (``None``).
+They are resolved once: the first six when a :class:`~grucast.data.WindowPipeline`
+is fitted (:meth:`Settings.resolved` returns the copy with the values chosen), and
+``epochs`` from the number of training windows that pipeline made
+(:meth:`Settings.with_epochs`, :func:`default_epochs`); a run folder records the
+values chosen. The hardware settings ``accelerator``, ``devices`` and
 ``strategy`` may also say ``"auto"``: that is decided by Lightning on whichever
 machine trains, and is kept as given.
 """
@@ -45,6 +47,8 @@ SKIPS: tuple[str, ...] = ("auto", "seasonal", "none")
 ACCELERATORS: tuple[str, ...] = ("auto", "cpu", "gpu", "cuda", "mps")
 #: Experiment trackers (Lightning loggers); see :func:`grucast.training.fit.make_loggers`.
 LOGGERS: tuple[str, ...] = ("csv", "tensorboard", "mlflow")
+#: The default training budget (see :func:`default_epochs`).
+MIN_EPOCHS, MIN_STEPS, MAX_EPOCHS = 20, 1000, 200
 
 
 def setting(default: Any, kind: checks.Kind, help: str, *, cli: str | None = "", group: str = "model") -> Any:
@@ -124,7 +128,10 @@ class Settings:
         0.9, checks.Real(low=0, high=1, low_open=True, high_open=True),
         "Coverage of the conformal prediction intervals.", group="data")
     # -- the training
-    epochs: int = setting(20, checks.positive_int(), "Passes over the training windows (at most).", group="training")
+    epochs: int | None = setting(
+        None, checks.positive_int(optional=True),
+        f"Passes over the training windows, at most [default: from the data: {MIN_EPOCHS}, or more to make "
+        f"{MIN_STEPS:,} optimiser steps, up to {MAX_EPOCHS}].", group="training")
     batch_size: int = setting(256, checks.positive_int(), "Windows per optimiser step.", group="training")
     lr: float = setting(1e-3, checks.Real(low=0, low_open=True), "Adam's learning rate.", group="training")
     weight_decay: float = setting(0.0, checks.Real(low=0), "Adam's L2 penalty.", group="training")
@@ -228,6 +235,15 @@ class Settings:
             loss=("mase" if seasonal else "mae") if self.loss == "auto" else self.loss,
         )
 
+    def with_epochs(self, windows: int) -> Settings:
+        """A copy with ``epochs`` chosen for ``windows`` training windows when it was left to the data."""
+        if self.epochs is not None:
+            return self
+        batches = -(-windows // self.batch_size)
+        if self.max_batches is not None:
+            batches = min(batches, self.max_batches)
+        return self.replace(epochs=default_epochs(batches))
+
     def make_model(self, pipeline: WindowPipeline) -> RecurrentForecaster:
         """The untrained network for the inputs a fitted pipeline makes; ``horizon`` steps out (1 when recursive)."""
         if self.horizon is None:
@@ -270,8 +286,25 @@ class Settings:
     @property
     def is_resolved(self) -> bool:
         """True when nothing is left to decide from the data."""
-        return None not in (self.lookback, self.horizon, self.season) and "auto" not in (
+        return None not in (self.lookback, self.horizon, self.season, self.epochs) and "auto" not in (
             self.window_norm, self.calendar, self.skip, self.loss)
+
+
+def default_epochs(batches_per_epoch: int) -> int:
+    r"""The number of epochs a fit may run when ``epochs`` is left to the data.
+
+    .. math::
+        E = \min\big(E_{\max},\ \max(E_{\min},\ \lceil S / b \rceil)\big)
+
+    for :math:`b` optimiser steps per epoch, with :math:`E_{\min} = 20`,
+    :math:`S = 1000` and :math:`E_{\max} = 200`. An epoch is every training window
+    once, so a large collection makes thousands of steps in 20 epochs while a few
+    short series make a few hundred; those get more epochs, until about 1,000
+    steps, and early stopping (``patience``) still ends any fit whose validation
+    loss stops falling. The cap bounds a fit on a handful of windows, where each
+    epoch is one or two steps.
+    """
+    return min(MAX_EPOCHS, max(MIN_EPOCHS, -(-MIN_STEPS // max(1, batches_per_epoch))))
 
 
 def names() -> tuple[str, ...]:

@@ -111,7 +111,7 @@ class Forecaster:
         stride: int = _D["stride"],
         season: int | None = _D["season"],
         interval_level: float = _D["interval_level"],
-        epochs: int = _D["epochs"],
+        epochs: int | None = _D["epochs"],
         batch_size: int = _D["batch_size"],
         lr: float = _D["lr"],
         weight_decay: float = _D["weight_decay"],
@@ -201,21 +201,23 @@ class Forecaster:
                 f"{option('multi_step', 'direct')}"
             )
         torch.manual_seed(settings.seed)
-        module = ForecastModule(settings.make_model(pipeline), settings)
-        return self._train(module, pipeline, windows, settings, run_dir, callbacks, checkpoints, resume)
+        return self._train(settings.make_model(pipeline), pipeline, windows, settings, run_dir, callbacks,
+                           checkpoints, resume)
 
     def _train(
-        self, module: ForecastModule, pipeline: WindowPipeline, windows: WindowedData, settings: Settings,
+        self, model: torch.nn.Module, pipeline: WindowPipeline, windows: WindowedData, settings: Settings,
         run_dir: str | Path | None, callbacks: Sequence[Any], checkpoints: str | Path | None = None,
         resume: bool = False,
     ) -> Forecaster:
-        """Train ``module`` on ``windows`` and set the fitted attributes."""
+        """Train ``model`` on ``windows`` and set the fitted attributes (``epochs`` resolved here)."""
+        # A share of the series per process: each trains on its windows of every global batch.
+        shares = window_shares(len(windows.train), len(windows.val)) if windows.data.shard is not None else None
+        settings = settings.with_epochs(shares.train[2] if shares is not None else len(windows.train))
+        module = ForecastModule(model, settings)
         owned_dir = run_dir is None
         work_dir = Path(tempfile.mkdtemp(prefix="grucast-")) if owned_dir else Path(run_dir)
         if owned_dir:  # the log and checkpoint live as long as this forecaster (save() copies the log)
             weakref.finalize(self, shutil.rmtree, work_dir, True)
-        # A share of the series per process: each trains on its windows of every global batch.
-        shares = window_shares(len(windows.train), len(windows.val)) if windows.data.shard is not None else None
         result = fit_module(
             module, windows.train, windows.val, settings, work_dir, callbacks,
             checkpoints=Path(checkpoints) if checkpoints is not None else None, resume=resume, shares=shares,
@@ -270,8 +272,8 @@ class Forecaster:
         if training["loss"] == "auto":  # decided from the data when the model was first fitted
             training["loss"] = fitted.loss
         settings = fitted.replace(**training)
-        module = ForecastModule(self.module_.model.train(), settings)
-        return self._train(module, pipeline, windows, settings, run_dir, callbacks, checkpoints, resume)
+        return self._train(self.module_.model.train(), pipeline, windows, settings, run_dir, callbacks, checkpoints,
+                           resume)
 
     def _calibrate(self, windows: WindowedData) -> Calibration:
         """Fit the bands on the validation windows (the training windows when there are none).

@@ -321,3 +321,26 @@ def test_a_note_says_when_the_last_epoch_was_still_the_best():
     ]
     assert notes(20, 14) == []  # it had stopped improving
     assert notes(12, 11, epochs=20) == []  # stopped early on another criterion: not the epoch limit
+
+
+def test_the_default_number_of_epochs_makes_about_a_thousand_steps_within_20_to_200_epochs():
+    from grucast.settings import Settings, default_epochs
+
+    # min(200, max(20, ceil(1000 / steps per epoch))), worked out by hand:
+    assert [default_epochs(b) for b in (1, 4, 5, 6, 18, 50, 51, 360)] == [200, 200, 200, 167, 56, 20, 20, 20]
+    assert Settings().with_epochs(18 * 256).epochs == 56  # 18 full batches of 256 windows
+    assert Settings().with_epochs(18 * 256 + 1).epochs == 53  # 19 batches, the last of one window
+    assert Settings(max_batches=5).with_epochs(100_000).epochs == 200  # at most 5 batches an epoch
+    assert Settings(epochs=3).with_epochs(10).epochs == 3  # a given number is kept
+    assert not Settings(lookback=4, horizon=2, season=1, window_norm="none", calendar="none", skip="none",
+                        loss="mae").is_resolved  # until the epochs are chosen too
+
+
+def test_a_fit_with_the_default_epochs_records_the_number_it_chose():
+    data = from_dataframe(hourly_frame(rows=300, series=1), time_col="time", target="load", series_col="site")
+    forecaster = Forecaster("gru", lookback=24, horizon=6, hidden_size=4, num_layers=1, batch_size=64, patience=1,
+                            progress=False, accelerator="cpu", threads=1).fit(data)
+    batches = -(-len(forecaster.windows_.train) // 64)
+    assert batches == 4 and forecaster.epochs is None
+    assert forecaster.settings_.epochs == 200 and forecaster.settings_.is_resolved
+    assert forecaster.fit_result_.steps == forecaster.fit_result_.epochs_run * batches
