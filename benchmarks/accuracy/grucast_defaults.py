@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from subsets import load_subset  # noqa: E402
 
 if TYPE_CHECKING:
+    from grucast.api import Forecaster
     from grucast.data import SeriesSet
 
 RESULTS = Path(__file__).parents[1] / "results" / "accuracy_grucast_defaults.jsonl"
@@ -87,24 +88,33 @@ def append_row(path: Path, row: dict) -> None:
         handle.write(json.dumps(row) + "\n")
 
 
-def main() -> None:
-    args = probe_parser(__doc__.splitlines()[0], "default").parse_args()
-    settings = json.loads(args.settings)
+def fit_defaults(key: str, settings: dict) -> tuple[Forecaster, SeriesSet, dict, float]:
+    """grucast fitted on subset ``key`` with the subset's horizon as horizon and test size, plus ``settings``.
 
+    Returns the forecaster, the data, its own scores of the test part (``evaluate().to_dict()``:
+    the model beside naive and seasonal naive) and the seconds the fit and the scoring took.
+    """
     from grucast.api import Forecaster
 
-    data, horizon = subset_series(args.subset)
+    data, horizon = subset_series(key)
     warnings.simplefilter("ignore")
     start = time.perf_counter()
     forecaster = Forecaster(horizon=horizon, test_size=horizon, **settings).fit(data)
     scores = forecaster.evaluate(data).to_dict()
+    return forecaster, data, scores, time.perf_counter() - start
+
+
+def main() -> None:
+    args = probe_parser(__doc__.splitlines()[0], "default").parse_args()
+    settings = json.loads(args.settings)
+    forecaster, data, scores, seconds = fit_defaults(args.subset, settings)
     resolved = forecaster.settings_
     append_row(RESULTS, {
         "subset": args.subset,
         "label": args.label,
         "settings": settings,
         "series": len(data),
-        "seconds": round(time.perf_counter() - start, 1),
+        "seconds": round(seconds, 1),
         "load_average": round(os.getloadavg()[0], 2),
         "mase": scores["model"]["mase"],
         "seasonal_naive": scores["baselines"]["seasonal_naive"]["mase"],

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +29,7 @@ from torch.utils.data import DataLoader, Sampler
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from grucast_defaults import append_row, probe_parser, subset_series  # noqa: E402
+from grucast_defaults import append_row, fit_defaults, probe_parser  # noqa: E402
 
 RESULTS = Path(__file__).parents[1] / "results" / "accuracy_sampling.jsonl"
 
@@ -78,19 +76,12 @@ def main() -> None:
     parser.add_argument("--power", type=float, default=1.0)
     args = parser.parse_args()
     settings = json.loads(args.settings)
-
-    from grucast.api import Forecaster
-
     use_balanced_batches(args.power)
-    data, horizon = subset_series(args.subset)
-    warnings.simplefilter("ignore")
-    start = time.perf_counter()
-    forecaster = Forecaster(horizon=horizon, test_size=horizon, **settings).fit(data)
-    scores = forecaster.evaluate(data).to_dict()
+    forecaster, _, scores, seconds = fit_defaults(args.subset, settings)
     naive = scores["baselines"]["seasonal_naive"]["mase"]
     append_row(RESULTS, {
         "subset": args.subset, "label": args.label, "power": args.power, "settings": settings,
-        "seconds": round(time.perf_counter() - start, 1), "epochs_run": forecaster.fit_result_.epochs_run,
+        "seconds": round(seconds, 1), "epochs_run": forecaster.fit_result_.epochs_run,
         "best_epoch": forecaster.fit_result_.best_epoch, "mase": scores["model"]["mase"], "seasonal_naive": naive,
         "ratio": round(scores["model"]["mase"] / naive, 4),
     })

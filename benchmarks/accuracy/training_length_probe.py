@@ -3,10 +3,11 @@
 Issue 13 asks whether the amount of training should follow a budget in optimiser
 steps rather than a number of epochs. An epoch of a single short series is a handful
 of batches (12 weeks of hourly data: 6 batches of 256 windows; 25 years of monthly
-data: 1), so the default 20 epochs with early stopping after 5 epochs without
-improvement are 20 to 120 optimiser steps. This probe fits grucast on such series,
-one series per fit, with the defaults or with ``--settings`` (e.g. more epochs and
-more patience), and scores each fit beside seasonal naive with ``Forecaster.evaluate``:
+data: 1), so 20 epochs with early stopping after 5 epochs without improvement (the
+default until 2026-12-02) are 20 to 120 optimiser steps; the default now runs up to
+1,000 steps (``grucast.settings.default_epochs``). This probe fits grucast on such data
+(``--settings '{"epochs": 20}'`` for the old default, or more epochs and more
+patience), and scores each fit beside seasonal naive with ``Forecaster.evaluate``:
 
 * ``household-12w``: 12 weeks (2,016 hours) of two household channels (the whole
   household, and the water heater and air conditioner), cut at four places in the
